@@ -1,0 +1,67 @@
+import type { Content, Located } from './load-content.ts';
+import type { ContentProblem } from './problem.ts';
+
+type Path = (string | number)[];
+
+/** Checks references between entries: versions name real releases, names name real parameters. */
+export function crossCheck(content: Content): ContentProblem[] {
+  const problems: ContentProblem[] = [];
+  const releases = new Set(content.releases.map((r) => r.value.version));
+  const parameters = new Map(content.parameters.map((p) => [p.value.name, p.value]));
+
+  const at = (entry: Located<unknown>, path: Path, field: string, reason: string) =>
+    problems.push({ file: entry.doc.file, line: entry.doc.lineOf(path) + entry.lineOffset, field, reason });
+  const release = (entry: Located<unknown>, path: Path, version: string | undefined) => {
+    if (version !== undefined && !releases.has(version)) {
+      at(entry, path, path.join('.'), `"${version}" is not a known Postfix release (see content/releases.yaml)`);
+    }
+  };
+  const parameter = (entry: Located<unknown>, path: Path, name: string) => {
+    if (!parameters.has(name)) at(entry, path, path.join('.'), `"${name}" is not a known parameter (no content/parameters/${name}.yaml)`);
+  };
+
+  const seen = new Set<string>();
+  for (const entry of content.releases) {
+    if (seen.has(entry.value.version)) at(entry, [], 'version', `"${entry.value.version}" is listed twice`);
+    seen.add(entry.value.version);
+  }
+
+  for (const entry of content.parameters) {
+    const p = entry.value;
+    release(entry, ['since'], p.since);
+    p.defaults.forEach((d, i) => release(entry, ['defaults', i, 'from'], d.from));
+    if (p.defaults[0] && p.defaults[0].from !== p.since) {
+      at(entry, ['defaults', 0, 'from'], 'defaults.0.from', `first default must start at "since" (${p.since})`);
+    }
+    p.values?.forEach((v, i) => release(entry, ['values', i, 'since'], v.since));
+    for (const status of ['deprecated', 'ignored', 'removed'] as const) {
+      const change = p[status];
+      if (!change) continue;
+      release(entry, [status, 'since'], change.since);
+      change.replacement.forEach((r, i) => parameter(entry, [status, 'replacement', i], r));
+      if (change.replacement.length === 0 && !change.note) {
+        at(entry, [status, 'replacement'], `${status}.replacement`, 'name the replacement parameter(s), or explain in "note" why there is none');
+      }
+    }
+    p.related.forEach((r, i) => {
+      parameter(entry, ['related', i], r);
+      if (r === p.name) at(entry, ['related', i], `related.${i}`, 'a parameter cannot be related to itself');
+    });
+    if (p.twin) {
+      parameter(entry, ['twin'], p.twin);
+      const twin = parameters.get(p.twin);
+      if (twin && twin.twin !== p.name) at(entry, ['twin'], 'twin', `"${p.twin}" does not name "${p.name}" as its twin`);
+    }
+  }
+
+  for (const entry of content.protocols) release(entry, ['postfix_since'], entry.value.postfix_since);
+  for (const entry of content.securityLevels) release(entry, ['since'], entry.value.since);
+  for (const entry of content.cipherGrades) entry.value.changes.forEach((c, i) => release(entry, ['changes', i, 'since'], c.since));
+
+  for (const entry of content.recipes) {
+    release(entry, ['postfix', 'from'], entry.value.postfix.from);
+    release(entry, ['postfix', 'to'], entry.value.postfix.to);
+    entry.value.parameters.forEach((name, i) => parameter(entry, ['parameters', i], name));
+  }
+  return problems;
+}

@@ -1,0 +1,3 @@
+export * from './problem.ts';
+export * from './positioned-yaml.ts';
+export * from './load-content.ts';

@@ -1,0 +1,13 @@
+import { z } from 'zod';
+
+/** A Postfix feature release, major.minor (patch levels do not change TLS facts). */
+export const releaseVersion = z.string().regex(/^[23]\.\d{1,2}$/, 'must look like "3.7" (major.minor)');
+
+/** A compatibility_level value as Postfix spells it ("0", "1", "2", "3.6", ...). */
+export const compatLevel = z.string().regex(/^(0|1|2|3\.\d{1,2})$/, 'must be a compatibility_level such as "2" or "3.6"');
+
+/** A Postfix parameter name: lowercase letters, digits and underscores. */
+export const parameterName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a lowercase Postfix parameter name');
+
+/** A citation of where a fact comes from, e.g. "postconf(5)" or "RELEASE_NOTES-3.6". */
+export const source = z.string().min(3);

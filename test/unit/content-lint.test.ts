@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { formatProblem, loadContent, type SourceFile } from '../../src/lib/content-lint/index.ts';
+
+const releases: SourceFile = {
+  file: 'content/releases.yaml',
+  text: '- version: "3.6"\n  date: "2021-04-29"\n  supported: false\n- version: "3.7"\n  date: "2022-02-06"\n  supported: false\n',
+};
+
+function param(name: string, extra = ''): SourceFile {
+  return {
+    file: `content/parameters/${name}.yaml`,
+    text: [
+      `name: ${name}`,
+      'role: smtpd',
+      'type: boolean',
+      'defaults:',
+      '  - from: "3.6"',
+      '    value: "no"',
+      'since: "3.6"',
+      'summary: A test parameter used by the lint tests.',
+      'description: Long enough description for the schema.',
+      'example: "x = y"',
+      'sources: [postconf(5)]',
+      extra,
+    ].join('\n'),
+  };
+}
+
+const lint = (...files: SourceFile[]) => loadContent([releases, ...files]).problems.map(formatProblem);
+
+describe('content lint', () => {
+  it('accepts a valid parameter', () => {
+    expect(lint(param('smtpd_a'))).toEqual([]);
+  });
+
+  it('names file, line and field for an unknown release', () => {
+    const bad = param('smtpd_a');
+    bad.text = bad.text.replace('since: "3.6"', 'since: "3.15"');
+    expect(lint(bad)).toContain(
+      'content/parameters/smtpd_a.yaml:7: field "since": "3.15" is not a known Postfix release (see content/releases.yaml)',
+    );
+  });
+
+  it('reports a dangling related name on its own line', () => {
+    const problems = lint(param('smtpd_a', 'related:\n  - smtpd_a_b\n  - smtpd_missing'), param('smtpd_a_b'));
+    expect(problems).toEqual([
+      'content/parameters/smtpd_a.yaml:14: field "related.1": "smtpd_missing" is not a known parameter (no content/parameters/smtpd_missing.yaml)',
+    ]);
+  });
+
+  it('requires a replacement (or a note) for a deprecated entry', () => {
+    const problems = lint(param('smtpd_a', 'deprecated:\n  since: "3.7"\n  replacement: []'));
+    expect(problems).toEqual([
+      'content/parameters/smtpd_a.yaml:14: field "deprecated.replacement": name the replacement parameter(s), or explain in "note" why there is none',
+    ]);
+  });
+
+  it('reports schema errors with the field line, not a stack trace', () => {
+    const bad = param('smtpd_a');
+    bad.text = bad.text.replace('role: smtpd', 'role: server');
+    const [problem] = lint(bad);
+    expect(problem).toMatch(/^content\/parameters\/smtpd_a\.yaml:2: field "role": must be one of: "smtpd"/);
+  });
+
+  it('reports unknown fields and a name that differs from the file name', () => {
+    const bad = param('smtpd_a', 'colour: blue');
+    bad.file = 'content/parameters/smtpd_b.yaml';
+    expect(lint(bad)).toEqual([
+      'content/parameters/smtpd_b.yaml:1: field "colour": unknown field (allowed fields are listed in src/lib/schema/)',
+    ]);
+    const renamed = param('smtpd_a');
+    renamed.file = 'content/parameters/smtpd_b.yaml';
+    expect(lint(renamed)).toEqual([
+      'content/parameters/smtpd_b.yaml:1: field "name": "smtpd_a" must equal the file name "smtpd_b"',
+    ]);
+  });
+
+  it('turns YAML syntax errors into positioned problems', () => {
+    const problems = lint({ file: 'content/parameters/x.yaml', text: 'name: x\nrole: [unclosed\n' });
+    expect(problems[0]).toMatch(/^content\/parameters\/x\.yaml:\d+: YAML syntax: /);
+  });
+});
