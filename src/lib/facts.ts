@@ -1,0 +1,86 @@
+import type { Content } from './content-lint/load-content.ts';
+import type { CipherGrade, Parameter, Protocol, Release, SecurityLevel } from './schema/index.ts';
+import { compareVersions } from './versions.ts';
+
+/**
+ * Everything the engine knows about Postfix, built only from content/. Rules read facts from here and
+ * never keep their own copy of names, versions or defaults.
+ */
+export interface Facts {
+  /** Releases, oldest first. */
+  releases: readonly Release[];
+  parameters: ReadonlyMap<string, Parameter>;
+  securityLevels: ReadonlyMap<string, SecurityLevel>;
+  protocols: ReadonlyMap<string, Protocol>;
+  cipherGrades: ReadonlyMap<string, CipherGrade>;
+}
+
+/** Plain-data form of Facts, for JSON (the browser bundle) and for tests. */
+export interface FactsData {
+  releases: Release[];
+  parameters: Parameter[];
+  securityLevels: SecurityLevel[];
+  protocols: Protocol[];
+  cipherGrades: CipherGrade[];
+}
+
+export function factsFromData(data: FactsData): Facts {
+  const byName = <T extends { name: string }>(items: T[]) => new Map(items.map((i) => [i.name, i]));
+  return {
+    releases: [...data.releases].sort((a, b) => compareVersions(a.version, b.version)),
+    parameters: byName(data.parameters),
+    securityLevels: byName(data.securityLevels),
+    protocols: byName(data.protocols),
+    cipherGrades: byName(data.cipherGrades),
+  };
+}
+
+export function factsDataFromContent(content: Content): FactsData {
+  return {
+    releases: content.releases.map((e) => e.value),
+    parameters: content.parameters.map((e) => e.value),
+    securityLevels: content.securityLevels.map((e) => e.value),
+    protocols: content.protocols.map((e) => e.value),
+    cipherGrades: content.cipherGrades.map((e) => e.value),
+  };
+}
+
+/** The newest release in the data: the default target of checks. */
+export function newestRelease(facts: Facts): string {
+  const last = facts.releases.at(-1);
+  if (!last) throw new Error('no releases in content/releases.yaml');
+  return last.version;
+}
+
+/** What a parameter is on a given release. */
+export type ParameterStatus = 'not-yet' | 'available' | 'deprecated' | 'ignored' | 'removed';
+
+export function statusAt(p: Parameter, version: string): ParameterStatus {
+  if (compareVersions(version, p.since) < 0) return 'not-yet';
+  if (p.removed && compareVersions(version, p.removed.since) >= 0) return 'removed';
+  if (p.ignored && compareVersions(version, p.ignored.since) >= 0) return 'ignored';
+  if (p.deprecated && compareVersions(version, p.deprecated.since) >= 0) return 'deprecated';
+  return 'available';
+}
+
+/** The default as `postconf -d` prints it on `version` (may be an expression), or undefined before `since`. */
+export function rawDefaultAt(p: Parameter, version: string) {
+  let found: Parameter['defaults'][number] | undefined;
+  for (const d of p.defaults) if (compareVersions(d.from, version) <= 0) found = d;
+  return found;
+}
+
+/** The default value in effect on `version` at `compatibilityLevel` (expressions resolved). */
+export function effectiveDefault(p: Parameter, version: string, compatibilityLevel: string): string | undefined {
+  const d = rawDefaultAt(p, version);
+  if (!d) return undefined;
+  for (const c of d.compat ?? []) if (compareVersions(compatibilityLevel, c.below) < 0) return c.value;
+  if (d.compat) return d.value.startsWith('${{') ? lastBranch(d.value) : d.value;
+  return d.value;
+}
+
+/** For `${{$compatibility_level} <level {3.6} ? {a} : {b}}` returns b: the value at or above the level. */
+function lastBranch(expr: string): string {
+  const m = /:\s*\{([^{}]*)\}\s*\}\s*$/.exec(expr);
+  return m ? (m[1] ?? '').trim() : expr;
+}
