@@ -1,0 +1,34 @@
+// @ts-check
+import { defineConfig } from 'astro/config';
+import starlight from '@astrojs/starlight';
+import { unified } from '@astrojs/markdown-remark';
+import { contentLint } from './src/integrations/content-lint.ts';
+
+// POSTFIX_TLS_CONTENT lets tests build a copy of content/ (e.g. with a deliberately broken file).
+const contentDir = process.env.POSTFIX_TLS_CONTENT ?? './content';
+
+export default defineConfig({
+  output: 'static',
+  trailingSlash: 'always',
+  markdown: {
+    // The unified (remark) processor: recipe config blocks are checked by a remark plugin.
+    processor: unified({ remarkPlugins: [] }),
+  },
+  integrations: [
+    contentLint({ contentDir }),
+    starlight({
+      title: 'Postfix TLS',
+      description: 'Tested recipes, a version-aware parameter reference and a config checker for Postfix TLS.',
+      disable404Route: false,
+      pagefind: true,
+      sidebar: [
+        { label: 'Start here', link: '/' },
+        { label: 'Parameters', link: '/parameters/' },
+        {
+          label: 'Recipes',
+          items: [{ label: 'All recipes', link: '/recipes/' }],
+        },
+      ],
+    }),
+  ],
+});

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the system packages the test tiers need, without any prompt: a real Postfix (left
+# unconfigured: tests run their own throwaway instances), openssl, swaks and Debian's Chromium.
+set -euo pipefail
+
+packages=(postfix postfix-doc openssl swaks chromium ca-certificates)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "test dependencies already installed: ${packages[*]}"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+# "No configuration" keeps the package from writing /etc/postfix/main.cf or starting a system MTA.
+echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+$SUDO apt-get update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"

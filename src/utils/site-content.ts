@@ -1,0 +1,26 @@
+import { getCollection } from 'astro:content';
+import { compareVersions } from '../lib/versions.ts';
+import type { ParameterRole } from '../lib/schema/index.ts';
+
+/** Releases oldest first. */
+export async function releasesInOrder() {
+  return (await getCollection('releases')).map((e) => e.data).sort((a, b) => compareVersions(a.version, b.version));
+}
+
+export async function parametersByName() {
+  const entries = await getCollection('parameters');
+  return new Map(entries.map((e) => [e.data.name, e.data]));
+}
+
+/** Human labels for roles, in the order the index shows them. */
+export const roleLabels: Record<ParameterRole, string> = {
+  smtpd: 'SMTP server (smtpd)',
+  smtp: 'SMTP client (smtp)',
+  lmtp: 'LMTP client (lmtp)',
+  postscreen: 'postscreen',
+  tlsproxy: 'tlsproxy',
+  global: 'Global and shared',
+};
+
+export const parameterUrl = (name: string) => `/parameters/${name}/`;
+export const recipeUrl = (slug: string) => `/recipes/${slug}/`;

@@ -1,0 +1,175 @@
+// A throwaway real Postfix for tests: own config dir, queue and log, listening on 127.0.0.1 high ports.
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { INSTALL_HINT, missingCommands, requireTier } from '../support/tiers.ts';
+
+const run = promisify(execFile);
+
+/** True when the real-Postfix tier can run here (throws under CI=true when it cannot). */
+export function postfixTierAvailable(): boolean {
+  const missing = missingCommands({ postfix: '/usr/sbin/postfix', postconf: '/usr/sbin/postconf', openssl: '/usr/bin/openssl', swaks: '/usr/bin/swaks' });
+  if (process.getuid?.() !== 0) missing.push('root privileges (postfix start needs root)');
+  return requireTier('postfix', missing, INSTALL_HINT);
+}
+
+/** A free TCP port on 127.0.0.1 (the kernel picks; released before Postfix binds it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** The unix-domain services every instance needs (the stock master.cf, chroot off, plus postlog). */
+const STOCK_UNIX_SERVICES = `
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+tlsproxy  unix  -       -       n       -       0       tlsproxy
+postlog   unix-dgram n  -       n       -       1       postlogd
+`;
+
+export interface InstanceOptions {
+  /** Extra main.cf lines (the TLS settings under test). Use @DIR@ for the instance directory. */
+  main?: string;
+  /** master.cf lines for listening services. Use @PORT@, @PORT2@, ... and @DIR@. */
+  master?: string;
+  /** How many listening ports to allocate (@PORT@, @PORT2@, @PORT3@). */
+  ports?: number;
+  /** myhostname of the instance. */
+  hostname?: string;
+}
+
+export interface PostfixInstance {
+  dir: string;
+  ports: number[];
+  /** Full text of the instance's log so far. */
+  log(): string;
+  /** Polls the log until `pattern` matches or the deadline passes (then throws with the log tail). */
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  postconf(...args: string[]): Promise<{ stdout: string; stderr: string }>;
+  stop(): Promise<void>;
+}
+
+/** Creates, configures and starts an instance. Always pair with `await instance.stop()` in afterAll. */
+export async function startPostfix(opts: InstanceOptions = {}): Promise<PostfixInstance> {
+  const dir = mkdtempSync(join(tmpdir(), 'pf-tls-'));
+  const ports = await Promise.all(Array.from({ length: opts.ports ?? 1 }, () => freePort()));
+  const fill = (text: string) =>
+    ports.reduce((t, port, i) => t.replaceAll(i === 0 ? '@PORT@' : `@PORT${i + 1}@`, String(port)), text).replaceAll('@DIR@', dir);
+
+  mkdirSync(join(dir, 'queue'));
+  mkdirSync(join(dir, 'data'));
+  writeFileSync(join(dir, 'main.cf'), fill(`
+compatibility_level = 3.6
+queue_directory = @DIR@/queue
+data_directory = @DIR@/data
+mail_owner = postfix
+setgid_group = postdrop
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = ${opts.hostname ?? 'mx.test.example'}
+mydomain = test.example
+mydestination =
+mynetworks = 127.0.0.0/8
+maillog_file = @DIR@/maillog
+# set-permissions walks postfix-files; skip the doc entries (postfix-doc ships them compressed).
+readme_directory = no
+html_directory = no
+maillog_file_prefixes = /var, /dev/stdout, /tmp
+smtpd_banner = $myhostname ESMTP
+${opts.main ?? ''}
+`));
+  writeFileSync(join(dir, 'master.cf'), fill(`${opts.master ?? ''}\n${STOCK_UNIX_SERVICES}`));
+
+  await runPostfix(dir, 'set-permissions');
+  await runPostfix(dir, 'start');
+  const instance: PostfixInstance = {
+    dir,
+    ports,
+    log: () => (existsSync(join(dir, 'maillog')) ? readFileSync(join(dir, 'maillog'), 'utf8') : ''),
+    async waitForLog(pattern, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const m = instance.log().match(pattern);
+        if (m) return m;
+        if (Date.now() > deadline) throw new Error(`log did not match ${pattern} within ${timeoutMs} ms; log tail:\n${instance.log().slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    postconf: (...args) => run('/usr/sbin/postconf', ['-c', dir, ...args]),
+    async stop() {
+      try {
+        await runPostfix(dir, 'stop');
+      } finally {
+        // Stray daemons must not outlive the test: kill anything still running from this dir.
+        spawnSync('pkill', ['-f', `-c ${dir}`]);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+  await waitForPort(ports[0]!, 15_000, instance);
+  return instance;
+}
+
+/** postfix prints start-up errors only to a tty: run it under script(1) so they reach the error. */
+async function runPostfix(dir: string, command: string): Promise<void> {
+  const res = spawnSync('script', ['-qec', `/usr/sbin/postfix -c ${dir} ${command}`, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+  if (res.status !== 0) {
+    const log = existsSync(join(dir, 'maillog')) ? readFileSync(join(dir, 'maillog'), 'utf8').slice(-1500) : '';
+    throw new Error(`postfix ${command} failed (${res.status}): ${res.stdout}${res.stderr}\n${log}`);
+  }
+}
+
+async function waitForPort(port: number, timeoutMs: number, instance: PostfixInstance): Promise<void> {
+  const { connect } = await import('node:net');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Postfix did not listen on 127.0.0.1:${port} within ${timeoutMs} ms; log:\n${instance.log().slice(-2000)}`);
+}
+
+/** Runs a command with a hard time limit and returns its output, never throwing on a non-zero exit. */
+export async function capture(cmd: string, args: string[], input = '', timeoutMs = 20_000) {
+  const res = spawnSync(cmd, args, { input, encoding: 'utf8', timeout: timeoutMs });
+  return { status: res.status, stdout: res.stdout ?? '', stderr: res.stderr ?? '' };
+}
+
+/** `openssl s_client -starttls smtp` against a port; extra args e.g. ['-tls1_3']. */
+export function starttlsProbe(port: number, extra: string[] = []) {
+  return capture('openssl', ['s_client', '-starttls', 'smtp', '-connect', `127.0.0.1:${port}`, '-brief', '-servername', 'mx.test.example', ...extra], 'QUIT\n');
+}

@@ -1,0 +1,41 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPki } from './certs.ts';
+import { postfixTierAvailable, startPostfix, starttlsProbe, type PostfixInstance } from './harness.ts';
+
+const enabled = postfixTierAvailable();
+
+describe.runIf(enabled)('real Postfix: opportunistic STARTTLS', () => {
+  let pf: PostfixInstance | undefined;
+  let certDir = '';
+
+  beforeAll(async () => {
+    certDir = mkdtempSync(join(tmpdir(), 'pf-pki-'));
+    const { key, cert } = createPki(certDir).server('mx.test.example');
+    pf = await startPostfix({
+      main: `smtpd_tls_chain_files = ${key}, ${cert}\nsmtpd_tls_security_level = may\nsmtpd_tls_loglevel = 1`,
+      master: '127.0.0.1:@PORT@ inet n - n - - smtpd',
+    });
+  });
+
+  afterAll(async () => {
+    await pf?.stop();
+    rmSync(certDir, { recursive: true, force: true });
+  });
+
+  it('negotiates TLSv1.3 over STARTTLS and logs an anonymous TLS connection', async () => {
+    const probe = await starttlsProbe(pf!.ports[0]!, ['-tls1_3']);
+    expect(probe.stderr + probe.stdout).toMatch(/Protocol version: TLSv1\.3/);
+    const [line] = await pf!.waitForLog(/Anonymous TLS connection established from localhost\[127\.0\.0\.1\]: TLSv1\.3 with cipher \S+/);
+    expect(line).toContain('TLSv1.3');
+  });
+
+  it('still accepts a plaintext session (TLS is optional on this port)', async () => {
+    const { capture } = await import('./harness.ts');
+    const res = await capture('swaks', ['--server', `127.0.0.1:${pf!.ports[0]}`, '--quit-after', 'MAIL', '--from', 'a@example.org', '--to', 'b@example.net', '--ehlo', 'client.test']);
+    expect(res.stdout).toMatch(/<-\s+250[ -]STARTTLS/);
+    expect(res.stdout).toMatch(/~?<-\s+250 2\.1\.0 Ok/);
+  });
+});
