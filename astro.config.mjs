@@ -3,6 +3,7 @@ import { defineConfig } from 'astro/config';
 import starlight from '@astrojs/starlight';
 import { unified } from '@astrojs/markdown-remark';
 import { contentLint } from './src/integrations/content-lint.ts';
+import { postfixGrammars } from './src/markdown/grammars/index.ts';
 
 // POSTFIX_TLS_CONTENT lets tests build a copy of content/ (e.g. with a deliberately broken file).
 const contentDir = process.env.POSTFIX_TLS_CONTENT ?? './content';
@@ -21,9 +22,20 @@ export default defineConfig({
       description: 'Tested recipes, a version-aware parameter reference and a config checker for Postfix TLS.',
       disable404Route: false,
       pagefind: true,
+      components: { Head: './src/components/Head.astro' },
+      expressiveCode: { shiki: { langs: postfixGrammars } },
       sidebar: [
         { label: 'Start here', link: '/' },
-        { label: 'Parameters', link: '/parameters/' },
+        {
+          label: 'Reference',
+          items: [
+            { label: 'Parameters', link: '/parameters/' },
+            { label: 'Security levels', link: '/security-levels/' },
+            { label: 'Protocols', link: '/protocols/' },
+            { label: 'Cipher grades', link: '/cipher-grades/' },
+            { label: 'Changes by release', link: '/releases/' },
+          ],
+        },
         {
           label: 'Recipes',
           items: [{ label: 'All recipes', link: '/recipes/' }],

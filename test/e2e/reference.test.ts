@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { launchChromium, visit } from './browser.ts';
+
+const baseUrl = inject('baseUrl');
+
+describe.runIf(baseUrl)('reference pages', () => {
+  let browser: Browser;
+  beforeAll(async () => { browser = await launchChromium(); });
+  afterAll(async () => { await browser?.close(); });
+
+  it('the parameter index filters by role and by release', async () => {
+    const { page } = await visit(browser, `${baseUrl}/parameters/`);
+    const visible = () => page.locator('.param-row:visible').count();
+    const total = await visible();
+    expect(total).toBeGreaterThan(0);
+
+    await page.selectOption('select[name=role]', 'smtpd');
+    const roles = await page.locator('.param-row:visible').evaluateAll((rows) => [...new Set(rows.map((r) => (r as HTMLElement).dataset.role))]);
+    expect(roles).toEqual(['smtpd']);
+
+    await page.selectOption('select[name=version]', '2.2');
+    const since = await page.locator('.param-row:visible').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.since));
+    expect(since.every((v) => v === '2.2')).toBe(true);
+    expect(await page.locator('output[name=count]').textContent()).toMatch(new RegExp(`^${since.length} of ${total} shown$`));
+
+    await page.selectOption('select[name=role]', '');
+    await page.selectOption('select[name=version]', '');
+    expect(await visible()).toBe(total);
+    await page.close();
+  });
+
+  it('each section heading of a parameter page has a copy-link button that copies its permalink', async () => {
+    const context = await browser.newContext();
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
+    const page = await context.newPage();
+    await page.goto(`${baseUrl}/parameters/smtpd_tls_security_level/`);
+    const ids = await page.locator('.sl-markdown-content h2[id]').evaluateAll((hs) => hs.map((h) => h.id));
+    expect(ids).toEqual(expect.arrayContaining(['default', 'versions', 'values', 'pitfalls', 'example']));
+    await expect(page.locator('button[data-copy-link]').count()).resolves.toBeGreaterThanOrEqual(ids.length);
+    await page.click('button[data-copy-link="pitfalls"]');
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toBe(`${baseUrl}/parameters/smtpd_tls_security_level/#pitfalls`);
+    await context.close();
+  });
+});
