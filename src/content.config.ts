@@ -4,7 +4,7 @@ import { docsLoader } from '@astrojs/starlight/loaders';
 import { docsSchema } from '@astrojs/starlight/schema';
 import { parse as parseYaml } from 'yaml';
 import {
-  cipherGradeSchema, parameterSchema, protocolSchema, recipeSchema, releaseSchema, securityLevelSchema,
+  cipherGradeSchema, logPatternSchema, parameterSchema, protocolSchema, recipeSchema, releaseSchema, securityLevelSchema,
 } from './lib/schema/index.ts';
 
 // Field-level docs live on the schemas in src/lib/schema/ (one JSDoc line per field); the same
@@ -32,6 +32,8 @@ export const collections = {
   cipherGrades: defineCollection({ loader: yamlDir('cipher-grades'), schema: cipherGradeSchema }),
   /** TLS security levels (none ... secure). */
   securityLevels: defineCollection({ loader: yamlDir('security-levels'), schema: securityLevelSchema }),
+  /** Postfix TLS log lines and what they mean, for the log explainer. */
+  logPatterns: defineCollection({ loader: yamlDir('log-patterns'), schema: logPatternSchema }),
   /** Task-oriented recipes in Markdown. */
   recipes: defineCollection({
     loader: glob({ pattern: '*.md', base: `${contentDir}/recipes`, generateId: ({ entry }) => entry.replace(/\.md$/, '') }),

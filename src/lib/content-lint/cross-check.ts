@@ -58,6 +58,14 @@ export function crossCheck(content: Content): ContentProblem[] {
   for (const entry of content.securityLevels) release(entry, ['since'], entry.value.since);
   for (const entry of content.cipherGrades) entry.value.changes.forEach((c, i) => release(entry, ['changes', i, 'since'], c.since));
 
+  for (const entry of content.logPatterns) {
+    entry.value.parameters.forEach((name, i) => parameter(entry, ['parameters', i], name));
+    const re = new RegExp(entry.value.match);
+    entry.value.examples.forEach((line, i) => {
+      if (!re.test(line)) at(entry, ['examples', i], `examples.${i}`, 'this example line does not match "match"');
+    });
+  }
+
   for (const entry of content.recipes) {
     release(entry, ['postfix', 'from'], entry.value.postfix.from);
     release(entry, ['postfix', 'to'], entry.value.postfix.to);

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import {
-  cipherGradeSchema, parameterSchema, protocolSchema, recipeSchema, releaseSchema, securityLevelSchema,
-  type CipherGrade, type Parameter, type Protocol, type Recipe, type Release, type SecurityLevel,
+  cipherGradeSchema, logPatternSchema, parameterSchema, protocolSchema, recipeSchema, releaseSchema, securityLevelSchema,
+  type CipherGrade, type LogPattern, type Parameter, type Protocol, type Recipe, type Release, type SecurityLevel,
 } from '../schema/index.ts';
 import { parsePositionedYaml, type PositionedYaml } from './positioned-yaml.ts';
 import type { ContentProblem } from './problem.ts';
@@ -38,6 +38,7 @@ export interface Content {
   cipherGrades: Located<CipherGrade>[];
   securityLevels: Located<SecurityLevel>[];
   recipes: Located<RecipeEntry>[];
+  logPatterns: Located<LogPattern>[];
 }
 
 export interface LoadResult {
@@ -51,6 +52,7 @@ const entityCollections = {
   protocols: { dir: 'protocols', schema: protocolSchema },
   cipherGrades: { dir: 'cipher-grades', schema: cipherGradeSchema },
   securityLevels: { dir: 'security-levels', schema: securityLevelSchema },
+  logPatterns: { dir: 'log-patterns', schema: logPatternSchema },
 } as const;
 
 /**
@@ -60,7 +62,7 @@ const entityCollections = {
 export function loadContent(files: readonly SourceFile[], contentDir = 'content'): LoadResult {
   const problems: ContentProblem[] = [];
   const content: Content = {
-    releases: [], parameters: [], protocols: [], cipherGrades: [], securityLevels: [], recipes: [],
+    releases: [], parameters: [], protocols: [], cipherGrades: [], securityLevels: [], recipes: [], logPatterns: [],
   };
   const inDir = (dir: string, ext: string) =>
     files.filter((f) => f.file.startsWith(`${contentDir}/${dir}/`) && f.file.endsWith(ext));
@@ -90,9 +92,9 @@ export function loadContent(files: readonly SourceFile[], contentDir = 'content'
       problems.push(...r.problems);
       if (!r.value) continue;
       const expected = f.file.slice(f.file.lastIndexOf('/') + 1, -'.yaml'.length);
-      const name = (r.value as { name: string }).name;
+      const name = (r.value as { name?: string; id?: string }).name ?? (r.value as { id: string }).id;
       if (name !== expected) {
-        problems.push({ file: f.file, line: parsed.value.lineOf(['name']), field: 'name', reason: `"${name}" must equal the file name "${expected}"` });
+        problems.push({ file: f.file, line: parsed.value.lineOf([key === 'logPatterns' ? 'id' : 'name']), field: key === 'logPatterns' ? 'id' : 'name', reason: `"${name}" must equal the file name "${expected}"` });
       }
       (content[key as keyof typeof entityCollections] as Located<unknown>[]).push({ value: r.value, doc: parsed.value, lineOffset: 0 });
     }

@@ -5,3 +5,4 @@ export * from './protocol.ts';
 export * from './cipher-grade.ts';
 export * from './security-level.ts';
 export * from './recipe.ts';
+export * from './log-pattern.ts';
