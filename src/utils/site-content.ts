@@ -22,5 +22,4 @@ export const roleLabels: Record<ParameterRole, string> = {
   global: 'Global and shared',
 };
 
-export const parameterUrl = (name: string) => `/parameters/${name}/`;
-export const recipeUrl = (slug: string) => `/recipes/${slug}/`;
+export { parameterPath as parameterUrl, recipePath as recipeUrl } from '../lib/urls.ts';

@@ -7,7 +7,8 @@ export const releaseVersion = z.string().regex(/^[23]\.\d{1,2}$/, 'must look lik
 export const compatLevel = z.string().regex(/^(0|1|2|3\.\d{1,2})$/, 'must be a compatibility_level such as "2" or "3.6"');
 
 /** A Postfix parameter name: lowercase letters, digits and underscores. */
-export const parameterName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a lowercase Postfix parameter name');
+/** Postfix names are lowercase except a few (smtpd_tls_CAfile, tls_append_default_CA). */
+export const parameterName = z.string().regex(/^[a-z][A-Za-z0-9_]*$/, 'must be a Postfix parameter name (letters, digits, underscores)');
 
 /** A citation of where a fact comes from, e.g. "postconf(5)" or "RELEASE_NOTES-3.6". */
 export const source = z.string().min(3);

@@ -88,8 +88,10 @@ export const parameterSchema = z.strictObject({
   description: z.string().min(20),
   /** Real-world mistakes. */
   pitfalls: z.array(pitfall).default([]),
-  /** A main.cf line (or lines) showing typical use. */
+  /** Lines showing typical use, in the file named by example_file. */
   example: z.string().min(3),
+  /** Where the example goes: main.cf (global) or master.cf (per-service -o overrides). */
+  example_file: z.enum(['main.cf', 'master.cf']).default('main.cf'),
   /** Where the facts come from. */
   sources: z.array(source).min(1),
 });
