@@ -4,6 +4,7 @@ import starlight from '@astrojs/starlight';
 import { unified } from '@astrojs/markdown-remark';
 import { contentLint } from './src/integrations/content-lint.ts';
 import { postfixGrammars } from './src/markdown/grammars/index.ts';
+import { searchRanking } from './src/search-ranking.ts';
 
 // POSTFIX_TLS_CONTENT lets tests build a copy of content/ (e.g. with a deliberately broken file).
 const contentDir = process.env.POSTFIX_TLS_CONTENT ?? './content';
@@ -21,7 +22,7 @@ export default defineConfig({
       title: 'Postfix TLS',
       description: 'Tested recipes, a version-aware parameter reference and a config checker for Postfix TLS.',
       disable404Route: false,
-      pagefind: true,
+      pagefind: { ranking: searchRanking },
       components: { Head: './src/components/Head.astro' },
       expressiveCode: { shiki: { langs: postfixGrammars } },
       sidebar: [

@@ -1,0 +1,55 @@
+// Pagefind over the built site: an exact parameter name ranks that parameter first, for every parameter.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { parameterPath } from '../../src/lib/urls.ts';
+import { searchRanking } from '../../src/search-ranking.ts';
+import { realFacts } from '../support/content.ts';
+import { launchChromium } from './browser.ts';
+
+const baseUrl = inject('baseUrl');
+
+/** Runs queries with Pagefind's own JS API inside the page and returns the top result URLs. */
+async function search(page: Page, queries: string[], top = 1): Promise<Record<string, string[]>> {
+  // Passed as source text: the test runner would otherwise rewrite the dynamic import().
+  return page.evaluate(`(async ({ queries, top, ranking }) => {
+    const pagefind = await import('/pagefind/pagefind.js');
+    await pagefind.options({ ranking });
+    await pagefind.init();
+    const out = {};
+    for (const q of queries) {
+      const { results } = await pagefind.search(q);
+      out[q] = await Promise.all(results.slice(0, top).map(async (r) => (await r.data()).url));
+    }
+    return out;
+  })(${JSON.stringify({ queries, top, ranking: searchRanking })})`);
+}
+
+describe.runIf(baseUrl)('search', () => {
+  let browser: Browser;
+  let page: Page;
+  beforeAll(async () => {
+    browser = await launchChromium();
+    page = await browser.newPage();
+    await page.goto(`${baseUrl}/`);
+  });
+  afterAll(async () => { await browser?.close(); });
+
+  it('puts the parameter page first for every exact parameter name', async () => {
+    const names = [...(await realFacts()).parameters.keys()];
+    const results = await search(page, names);
+    const wrong = names.filter((n) => results[n]?.[0] !== parameterPath(n)).map((n) => `${n} -> ${results[n]?.[0]}`);
+    expect(wrong).toEqual([]);
+  });
+
+  it('a partial name lists the smtpd and smtp variants', async () => {
+    const { mandatory_protocols: urls } = await search(page, ['mandatory_protocols'], 10);
+    expect(urls).toEqual(expect.arrayContaining([parameterPath('smtpd_tls_mandatory_protocols'), parameterPath('smtp_tls_mandatory_protocols')]));
+  });
+
+  it('a legacy name finds its own page, which names the replacement', async () => {
+    const { smtpd_use_tls: [first] } = await search(page, ['smtpd_use_tls']);
+    expect(first).toBe(parameterPath('smtpd_use_tls'));
+    const res = await fetch(baseUrl + first);
+    expect(await res.text()).toMatch(/Deprecated since Postfix [\d.]+\.<\/strong>\s*Use\s*<a href="\/parameters\/smtpd_tls_security_level\/"/);
+  });
+});
