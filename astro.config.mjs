@@ -3,30 +3,48 @@ import { defineConfig } from 'astro/config';
 import starlight from '@astrojs/starlight';
 import { unified } from '@astrojs/markdown-remark';
 import { contentLint } from './src/integrations/content-lint.ts';
+import { recipeBlockGate } from './src/integrations/recipe-block-gate.ts';
 import { postfixGrammars } from './src/markdown/grammars/index.ts';
 import { searchRanking } from './src/search-ranking.ts';
+import { remarkCheckConfig } from './src/markdown/remark-check-config.ts';
+import { parameterLinks } from './src/markdown/expressive-code-parameter-links.ts';
+import { loadContentDir } from './scripts/lib/content-files.ts';
+import { factsDataFromContent, factsFromData } from './src/lib/facts.ts';
+import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 
 // POSTFIX_TLS_CONTENT lets tests build a copy of content/ (e.g. with a deliberately broken file).
 const contentDir = process.env.POSTFIX_TLS_CONTENT ?? './content';
+const root = fileURLToPath(new URL('.', import.meta.url));
+// Facts for the recipe block checker; content problems are reported by the contentLint integration.
+const { content } = await loadContentDir(root, resolve(root, contentDir));
+const facts = factsFromData(factsDataFromContent(content));
+/** Filled by the recipe block checker; the gate integration fails the build if anything lands here. */
+const blockProblems = [];
 
 export default defineConfig({
   output: 'static',
+  // Tests that build a modified copy of content/ use their own cache, so no stale render is reused.
+  ...(process.env.ASTRO_CACHE_DIR ? { cacheDir: process.env.ASTRO_CACHE_DIR } : {}),
   trailingSlash: 'always',
   markdown: {
     // The unified (remark) processor: recipe config blocks are checked by a remark plugin.
-    processor: unified({ remarkPlugins: [] }),
+    processor: unified({ remarkPlugins: [remarkCheckConfig({ facts, onProblems: (lines) => blockProblems.push(...lines) })] }),
   },
   integrations: [
     contentLint({ contentDir }),
+    recipeBlockGate(blockProblems),
     starlight({
       title: 'Postfix TLS',
       description: 'Tested recipes, a version-aware parameter reference and a config checker for Postfix TLS.',
       disable404Route: false,
       pagefind: { ranking: searchRanking },
       components: { Head: './src/components/Head.astro' },
-      expressiveCode: { shiki: { langs: postfixGrammars } },
+      expressiveCode: { shiki: { langs: postfixGrammars }, plugins: [parameterLinks(new Set(facts.parameters.keys()))] },
       sidebar: [
         { label: 'Start here', link: '/' },
+        { label: 'Check your config', link: '/check/' },
+        { label: 'Explain log lines', link: '/explain/' },
         {
           label: 'Reference',
           items: [
@@ -35,6 +53,7 @@ export default defineConfig({
             { label: 'Protocols', link: '/protocols/' },
             { label: 'Cipher grades', link: '/cipher-grades/' },
             { label: 'Changes by release', link: '/releases/' },
+            { label: 'Checker rules', link: '/rules/' },
           ],
         },
         {

@@ -84,3 +84,20 @@ function lastBranch(expr: string): string {
   const m = /:\s*\{([^{}]*)\}\s*\}\s*$/.exec(expr);
   return m ? (m[1] ?? '').trim() : expr;
 }
+
+/**
+ * FactsData without the prose the engine never reads (descriptions, pitfalls, examples, sources), for the
+ * in-browser checker: the page then carries a few kilobytes of facts instead of the whole reference.
+ */
+export function engineFactsData(data: FactsData): FactsData {
+  return {
+    releases: data.releases.map(({ version, date, supported }) => ({ version, date, supported })),
+    parameters: data.parameters.map((p) => ({
+      ...p, summary: '', description: '', pitfalls: [], example: '', sources: [],
+      values: p.values?.map((v) => ({ ...v, meaning: '' })),
+    })),
+    securityLevels: data.securityLevels.map((l) => ({ ...l, summary: '', description: '', sources: [] })),
+    protocols: data.protocols.map((p) => ({ ...p, summary: '', description: '', openssl: '', sources: [] })),
+    cipherGrades: data.cipherGrades.map((g) => ({ ...g, summary: '', description: '', sources: [], changes: [] })),
+  };
+}

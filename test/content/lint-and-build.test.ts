@@ -39,10 +39,29 @@ describe('a deliberately broken data file', () => {
   });
 
   it('fails the site build with the same message and no stack trace', () => {
-    const res = runNode(['node_modules/astro/bin/astro.mjs', 'build', '--outDir', join(work, 'dist')], { POSTFIX_TLS_CONTENT: broken });
+    const res = runNode(['node_modules/astro/bin/astro.mjs', 'build', '--outDir', join(work, 'dist')], { POSTFIX_TLS_CONTENT: broken, ASTRO_CACHE_DIR: join(work, 'cache') });
     const output = res.stdout + res.stderr;
     expect(res.status).not.toBe(0);
     expect(output).toContain(expected);
     expect(output).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('a recipe block with a misspelt parameter', () => {
+  const work = mkdtempSync(join(root, '.test-builds-content-'));
+  const copy = join(work, 'content');
+  cpSync(join(root, 'content'), copy, { recursive: true });
+  const recipe = join(copy, 'recipes/inbound-opportunistic-starttls.md');
+  const text = readFileSync(recipe, 'utf8');
+  const line = text.split('\n').findIndex((l) => l.startsWith('smtpd_tls_security_level = may')) + 1;
+  writeFileSync(recipe, text.replace('smtpd_tls_security_level = may', 'smtpd_tls_security_levle = may'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('fails the site build naming the recipe file, the line and the finding', () => {
+    const res = runNode(['node_modules/astro/bin/astro.mjs', 'build', '--outDir', join(work, 'dist')], { POSTFIX_TLS_CONTENT: copy, ASTRO_CACHE_DIR: join(work, 'cache') });
+    const output = res.stdout + res.stderr;
+    expect(res.status).not.toBe(0);
+    expect(line).toBeGreaterThan(1);
+    expect(output).toMatch(new RegExp(`recipes/inbound-opportunistic-starttls\\.md:${line}: postfix-main block on Postfix [\\d.]+: unexpected error "unknown-parameter"`));
   });
 });

@@ -5,7 +5,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { findBrokenLinks, resolveTarget } from '../../scripts/lib/link-check.ts';
 
 const baseUrl = inject('baseUrl');
-const dist = resolve(import.meta.dirname, '../../dist');
+const dist = inject('distDir');
 
 describe.runIf(baseUrl)('links in the built site', () => {
   it('has no broken internal links or anchors', () => {

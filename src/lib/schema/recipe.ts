@@ -18,7 +18,16 @@ export const recipeSchema = z.strictObject({
   parameters: z.array(parameterName).min(1),
   /** Topic tags for grouping. */
   tags: z.array(z.string()).default([]),
-  /** Id of the real-Postfix test that proves this recipe (test/postfix/recipes/<id>.test.ts). */
-  proven_by: z.string().optional(),
+  /** The real-Postfix test that proves the recipe; the page says "proven" only when this is set. */
+  proof: z.strictObject({
+    /** Test file test/postfix/recipes/<test>.test.ts; its describe() title must name this recipe's slug. */
+    test: z.string().regex(/^[a-z0-9-]+$/),
+    /** Postfix release the test runs on in CI. */
+    postfix: releaseVersion,
+    /** What the test asserts, one sentence each, as shown to readers. */
+    checks: z.array(z.string().min(10)).min(1),
+  }).optional(),
+  /** What could not be proven offline (public DNSSEC, HTTPS policy fetches...), said plainly. */
+  not_tested: z.string().optional(),
 });
 export type Recipe = z.infer<typeof recipeSchema>;

@@ -2,20 +2,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPki } from './certs.ts';
-import { postfixTierAvailable, startPostfix, starttlsProbe, type PostfixInstance } from './harness.ts';
+import { createPki } from '../certs.ts';
+import { capture, postfixTierAvailable, startPostfix, starttlsProbe, type PostfixInstance } from '../harness.ts';
+import { recipeBlocks, substitute } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
 
-describe.runIf(enabled)('real Postfix: opportunistic STARTTLS', () => {
+describe.runIf(enabled)('recipe: inbound-opportunistic-starttls', () => {
   let pf: PostfixInstance | undefined;
   let certDir = '';
 
   beforeAll(async () => {
     certDir = mkdtempSync(join(tmpdir(), 'pf-pki-'));
     const { key, cert } = createPki(certDir).server('mx.test.example');
+    const { main } = recipeBlocks('inbound-opportunistic-starttls');
     pf = await startPostfix({
-      main: `smtpd_tls_chain_files = ${key}, ${cert}\nsmtpd_tls_security_level = may\nsmtpd_tls_loglevel = 1`,
+      main: substitute(main, { '/etc/postfix/tls/mx.key.pem': key, '/etc/postfix/tls/mx.fullchain.pem': cert }),
       master: '127.0.0.1:@PORT@ inet n - n - - smtpd',
     });
   });
@@ -32,10 +34,9 @@ describe.runIf(enabled)('real Postfix: opportunistic STARTTLS', () => {
     expect(line).toContain('TLSv1.3');
   });
 
-  it('still accepts a plaintext session (TLS is optional on this port)', async () => {
-    const { capture } = await import('./harness.ts');
-    const res = await capture('swaks', ['--server', `127.0.0.1:${pf!.ports[0]}`, '--quit-after', 'MAIL', '--from', 'a@example.org', '--to', 'b@example.net', '--ehlo', 'client.test']);
+  it('still accepts a plaintext session (TLS is optional on port 25)', async () => {
+    const res = await capture('swaks', ['--server', `127.0.0.1:${pf!.ports[0]}`, '--quit-after', 'RCPT', '--from', 'a@example.org', '--to', 'postmaster@mx.test.example', '--ehlo', 'client.test']);
     expect(res.stdout).toMatch(/<-\s+250[ -]STARTTLS/);
-    expect(res.stdout).toMatch(/~?<-\s+250 2\.1\.0 Ok/);
+    expect(res.stdout).toMatch(/<-\s+250 2\.1\.0 Ok/);
   });
 });

@@ -1,0 +1,67 @@
+// Pure logic behind the recipe block check: which findings a config block produces on each Postfix release
+// the recipe applies to, compared with the findings the block declares (anti-pattern blocks).
+import { check } from '../lib/check.ts';
+import type { FileKind, Finding, InputFile } from '../lib/engine-types.ts';
+import type { Facts } from '../lib/facts.ts';
+import { compareVersions } from '../lib/versions.ts';
+
+export interface ConfigBlock {
+  kind: FileKind;
+  text: string;
+  /** Rule ids the block declares with `expect="a b"`; empty for a block that must come out clean. */
+  expected: string[];
+  /** 1-based line of the opening fence in the Markdown file. */
+  line: number;
+}
+
+export interface BlockMismatch {
+  block: ConfigBlock;
+  version: string;
+  unexpected: Finding[];
+  missing: string[];
+}
+
+/** Reads `expect="rule-a rule-b"` (or expect=rule-a,rule-b) from a fence's meta string. */
+export function expectedRules(meta: string | null | undefined): string[] {
+  const m = /(?:^|\s)expect=(?:"([^"]*)"|(\S+))/.exec(meta ?? '');
+  return m ? (m[1] ?? m[2] ?? '').split(/[\s,]+/).filter(Boolean) : [];
+}
+
+/** Releases from `from` to `to` (inclusive; `to` defaults to the newest). */
+export function releasesBetween(facts: Facts, from: string, to?: string): string[] {
+  return facts.releases.map((r) => r.version)
+    .filter((v) => compareVersions(v, from) >= 0 && (!to || compareVersions(v, to) <= 0));
+}
+
+const BLOCK = 'block';
+
+/**
+ * Checks one block on one release. master.cf and policy-table blocks are checked together with the recipe's
+ * clean main.cf blocks (their context: certificates, fingerprint digest, ...), but only findings inside the
+ * block itself count.
+ */
+export function blockFindings(block: ConfigBlock, context: readonly ConfigBlock[], facts: Facts, version: string): Finding[] {
+  const files: InputFile[] = [{ name: BLOCK, kind: block.kind, text: block.text }];
+  if (block.kind !== 'main') {
+    const main = context.filter((b) => b.kind === 'main' && b.expected.length === 0).map((b) => b.text).join('\n');
+    if (main) files.unshift({ name: 'main.cf', kind: 'main', text: main });
+  }
+  return check({ files, facts, postfix: version }).filter((f) => f.file === BLOCK);
+}
+
+/** Compares actual and declared findings; info findings count only when declared. */
+export function compareBlock(block: ConfigBlock, findings: Finding[], version: string): BlockMismatch | undefined {
+  const expected = new Set(block.expected);
+  const unexpected = findings.filter((f) => f.severity !== 'info' && !expected.has(f.rule));
+  const missing = block.expected.filter((rule) => !findings.some((f) => f.rule === rule));
+  return unexpected.length || missing.length ? { block, version, unexpected, missing } : undefined;
+}
+
+/** One line per problem, naming the recipe file and the Markdown line of the finding. */
+export function describeMismatch(file: string, m: BlockMismatch): string[] {
+  const where = (f: Finding) => `${file}:${m.block.line + f.line}`;
+  return [
+    ...m.unexpected.map((f) => `${where(f)}: postfix-${m.block.kind} block on Postfix ${m.version}: unexpected ${f.severity} "${f.rule}": ${f.message} (declare it with expect="${f.rule}" if the block shows a mistake on purpose)`),
+    ...m.missing.map((rule) => `${file}:${m.block.line}: postfix-${m.block.kind} block on Postfix ${m.version}: declares expect="${rule}" but the checker does not report it`),
+  ];
+}

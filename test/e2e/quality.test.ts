@@ -1,0 +1,72 @@
+// Accessibility (axe-core) and privacy (CSP, no foreign requests) on every page template.
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, visit } from './browser.ts';
+
+const baseUrl = inject('baseUrl');
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+export const templates = {
+  home: '/',
+  recipe: '/recipes/inbound-opportunistic-starttls/',
+  recipes: '/recipes/',
+  parameter: '/parameters/smtpd_tls_security_level/',
+  'deprecated parameter': '/parameters/smtpd_use_tls/',
+  'parameter index': '/parameters/',
+  rule: '/rules/tls-required-on-mx/',
+  rules: '/rules/',
+  checker: '/check/',
+  explainer: '/explain/',
+  protocol: '/protocols/TLSv1.3/',
+  'security level': '/security-levels/verify/',
+  'cipher grade': '/cipher-grades/medium/',
+  releases: '/releases/',
+};
+
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: axePath });
+  const result = await page.evaluate(`axe.run(document, { resultTypes: ['violations'] })`) as { violations: { id: string; nodes: { target: string[] }[] }[] };
+  return result.violations.map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+describe.runIf(baseUrl)('quality budgets on every template', () => {
+  let browser: Browser;
+  beforeAll(async () => { browser = await launchChromium(); });
+  afterAll(async () => { await browser?.close(); });
+
+  for (const [name, path] of Object.entries(templates)) {
+    it(`${name}: no axe violations, CSP in place, nothing fetched from elsewhere`, async () => {
+      const { page, consoleErrors, foreignRequests } = await visit(browser, baseUrl + path);
+      expect(await axeViolations(page)).toEqual([]);
+      const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+      expect(csp).toContain("connect-src 'self'");
+      expect(consoleErrors).toEqual([]);
+      expect(foreignRequests).toEqual([]);
+      await page.close();
+    });
+  }
+
+  it('the search dialog has no axe violations and is usable from the keyboard', async () => {
+    const { page, consoleErrors } = await visit(browser, `${baseUrl}/`);
+    await page.locator('button[data-open-modal]:not([disabled])').waitFor();
+    await page.keyboard.press('Control+k');
+    // activeElement rather than :focus (which needs the window focused); polled slowly because Starlight
+    // loads the search UI on requestIdleCallback, and constant polling leaves the page no idle time.
+    await expect.poll(() => page.evaluate('document.activeElement && document.activeElement.className'), { timeout: 15_000, interval: 500 })
+      .toContain('pagefind-ui__search-input').catch((e) => { throw new Error(`${e.message}; console: ${consoleErrors.join(' | ')}`); });
+    await page.keyboard.type('smtpd_tls_security_level');
+    const first = page.locator('dialog[open] .pagefind-ui__result-link').first();
+    await first.waitFor();
+    expect(await first.getAttribute('href')).toBe('/parameters/smtpd_tls_security_level/');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('the CSP blocks a request to another origin', async () => {
+    const { page } = await visit(browser, `${baseUrl}/check/`);
+    const outcome = await page.evaluate(`fetch('http://127.0.0.2:9/collect', { method: 'POST', body: 'x' }).then(() => 'sent', (e) => 'blocked: ' + e.message)`);
+    expect(outcome).toMatch(/^blocked/);
+    await page.close();
+  });
+});

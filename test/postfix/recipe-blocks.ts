@@ -1,0 +1,42 @@
+// Reads a recipe's published config blocks so proof tests run exactly what the page shows, then adapts
+// them to a throwaway instance: certificate paths become the test PKI's files, public ports become free
+// 127.0.0.1 ports, and chroot is turned off.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expectedRules } from '../../src/markdown/config-blocks.ts';
+import { repoRoot } from '../support/content.ts';
+
+export interface RecipeBlocks {
+  main: string;
+  master: string;
+  policy: string;
+}
+
+/** The clean (not anti-pattern) postfix-* blocks of content/recipes/<slug>.md, joined per kind. */
+export function recipeBlocks(slug: string): RecipeBlocks {
+  const text = readFileSync(join(repoRoot, 'content/recipes', `${slug}.md`), 'utf8');
+  const out: Record<string, string[]> = { main: [], master: [], policy: [] };
+  for (const m of text.matchAll(/^```postfix-(main|master|policy)([^\n]*)\n([\s\S]*?)^```\s*$/gm)) {
+    if (expectedRules(m[2]).length === 0) out[m[1]!]!.push(m[3]!);
+  }
+  return { main: out.main!.join('\n'), master: out.master!.join('\n'), policy: out.policy!.join('\n') };
+}
+
+/** Replaces every occurrence of each key (e.g. "/etc/postfix/tls/mx.key.pem") with its value. */
+export function substitute(text: string, replacements: Record<string, string>): string {
+  return Object.entries(replacements).reduce((t, [from, to]) => t.replaceAll(from, to), text);
+}
+
+/**
+ * Rewrites master.cf service lines: `ports` maps a service name or port as written in the recipe
+ * (smtp, submission, submissions, 465...) to a placeholder such as "127.0.0.1:@PORT2@"; chroot becomes n.
+ */
+export function localizeMaster(text: string, ports: Record<string, string>): string {
+  return text.split('\n').map((line) => {
+    const m = /^(\S+)(\s+)(inet|unix|unix-dgram|fifo|pass)(\s+)(\S+)(\s+)(\S+)(\s+)(\S+)(.*)$/.exec(line);
+    if (!m) return line;
+    const [, service, s1, type, s2, priv, s3, unpriv, s4, , rest] = m;
+    const name = ports[service!] ?? service;
+    return `${name}${s1}${type}${s2}${priv}${s3}${unpriv}${s4}n${rest}`;
+  }).join('\n');
+}

@@ -1,0 +1,130 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectedRules } from '../../../src/markdown/config-blocks.ts';
+import { repoRoot } from '../../support/content.ts';
+import { createPki } from '../certs.ts';
+import { capture, postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
+import { localizeMaster, recipeBlocks, substitute } from '../recipe-blocks.ts';
+
+const enabled = postfixTierAvailable();
+const SLUG = 'migrate-legacy-tls-settings';
+
+/** The page's anti-pattern ("Before") blocks of one kind, in page order. */
+function beforeBlocks(kind: 'main' | 'master' | 'policy'): string[] {
+  const text = readFileSync(join(repoRoot, 'content/recipes', `${SLUG}.md`), 'utf8');
+  return [...text.matchAll(/^```postfix-(main|master|policy)([^\n]*)\n([\s\S]*?)^```\s*$/gm)]
+    .filter((m) => m[1] === kind && expectedRules(m[2]).length > 0)
+    .map((m) => m[3]!);
+}
+
+/** Delivery plumbing shared by both instances: relay.test goes to @PORT2@, a listener that discards. */
+const PLUMBING = `
+smtpd_tls_loglevel = 1
+smtp_tls_loglevel = 1
+transport_maps = inline:{ {relay.test = smtp:[127.0.0.1]:@PORT2@}, {bad.test = bad:[127.0.0.1]:@PORT2@} }
+`;
+const DISCARD_LISTENER = '127.0.0.1:@PORT2@ inet n - n - - smtpd -o smtpd_recipient_restrictions=check_recipient_access,static:DISCARD';
+
+function swaks(port: number, ...args: string[]) {
+  return capture('swaks', ['--server', `127.0.0.1:${port}`, '--from', 'sender@mx.test.example', '--ehlo', 'client.test', '--timeout', '10', ...args]);
+}
+
+describe.runIf(enabled)('recipe: migrate-legacy-tls-settings', () => {
+  let legacy: PostfixInstance | undefined;
+  let migrated: PostfixInstance | undefined;
+  let certDir = '';
+
+  beforeAll(async () => {
+    certDir = mkdtempSync(join(tmpdir(), 'pf-pki-'));
+    const pki = createPki(certDir);
+    const { key, cert } = pki.server('mx.test.example');
+    const files = {
+      '/etc/postfix/tls/mx.crt': cert,
+      '/etc/postfix/tls/mx.key': key,
+      '/etc/ssl/certs/ca-certificates.crt': pki.caCert,
+      'hash:/etc/postfix/tls_policy': `texthash:${join(certDir, 'tls_policy')}`,
+      'hash:/etc/postfix/tls_per_site': `texthash:${join(certDir, 'tls_per_site')}`,
+    };
+    const [legacyMain] = beforeBlocks('main');
+    const [legacySubmission] = beforeBlocks('master');
+    const after = recipeBlocks(SLUG);
+
+    // The old configuration, with a service where both the old switch and a level are set, and a
+    // transport that uses the per-site keywords as a policy table.
+    legacy = await startPostfix({
+      ports: 3,
+      main: substitute(legacyMain!, files) + PLUMBING,
+      master: `127.0.0.1:@PORT@ inet n - n - - smtpd
+${DISCARD_LISTENER}
+127.0.0.1:@PORT3@ inet n - n - - smtpd -o smtpd_use_tls=no -o smtpd_tls_security_level=may
+bad unix - - n - - smtp -o smtp_tls_policy_maps=texthash:${join(certDir, 'bad_policy')}`,
+    });
+    const legacyRelay = `[127.0.0.1]:${legacy.ports[1]}`;
+    writeFileSync(join(certDir, 'tls_per_site'), `${legacyRelay} MUST_NOPEERMATCH\n`);
+    writeFileSync(join(certDir, 'bad_policy'), substitute(beforeBlocks('policy')[0]!, { '[relay.example.net]:587': legacyRelay }));
+
+    // The migrated configuration: the page's main.cf, policy table and submission service, plus the
+    // old submission override under the new main.cf.
+    migrated = await startPostfix({
+      ports: 4,
+      main: substitute(after.main, files) + PLUMBING,
+      master: `127.0.0.1:@PORT@ inet n - n - - smtpd
+${DISCARD_LISTENER}
+${localizeMaster(after.master, { submission: '127.0.0.1:@PORT3@' })}
+${localizeMaster(legacySubmission!, { submission: '127.0.0.1:@PORT4@' })}`,
+    });
+    writeFileSync(join(certDir, 'tls_policy'), substitute(after.policy, { '[relay.example.net]:587': `[127.0.0.1]:${migrated.ports[1]}` }));
+  });
+
+  afterAll(async () => {
+    await legacy?.stop();
+    await migrated?.stop();
+    rmSync(certDir, { recursive: true, force: true });
+  });
+
+  it('the legacy main.cf offers STARTTLS and its MUST_NOPEERMATCH per-site entry delivers over TLS', async () => {
+    const res = await swaks(legacy!.ports[0]!, '--tls', '--to', 'user@relay.test');
+    expect(res.stdout).toMatch(/<- {2}250-STARTTLS/);
+    expect(res.stdout).toMatch(/=== TLS started with cipher TLSv1\.3/);
+    await legacy!.waitForLog(/Anonymous TLS connection established from localhost\[127\.0\.0\.1\]/);
+    await legacy!.waitForLog(new RegExp(`postfix/smtp\\[\\d+\\]: Trusted TLS connection established to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${legacy!.ports[1]}: TLSv1\\.3`));
+    await legacy!.waitForLog(/to=<user@relay\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:\d+, .*status=sent/);
+  });
+
+  it('the migrated main.cf and policy table do the same with security levels', async () => {
+    const res = await swaks(migrated!.ports[0]!, '--tls', '--to', 'user@relay.test');
+    expect(res.stdout).toMatch(/<- {2}250-STARTTLS/);
+    expect(res.stdout).toMatch(/=== TLS started with cipher TLSv1\.3/);
+    await migrated!.waitForLog(new RegExp(`postfix/smtp\\[\\d+\\]: \\w+ TLS connection established to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${migrated!.ports[1]}: TLSv1\\.3`));
+    await migrated!.waitForLog(/to=<user@relay\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:\d+, .*status=sent/);
+  });
+
+  it('a security level overrides smtpd_use_tls = no', async () => {
+    const res = await swaks(legacy!.ports[2]!, '--quit-after', 'HELO');
+    expect(res.stdout).toMatch(/<- {2}250-STARTTLS/);
+  });
+
+  it('the old -o smtpd_enforce_tls=yes loses to the main.cf level; the migrated submission requires TLS', async () => {
+    const old = await swaks(migrated!.ports[3]!, '--quit-after', 'MAIL');
+    expect(old.stdout).toMatch(/<- {2}250 2\.1\.0 Ok/);
+    const now = await swaks(migrated!.ports[2]!, '--quit-after', 'MAIL');
+    expect(now.stdout).toMatch(/<\*\* 530 5\.7\.0 Must issue a STARTTLS command first/);
+  });
+
+  it('per-site keywords in smtp_tls_policy_maps defer the mail, and the per-site table is ignored', async () => {
+    const res = await swaks(legacy!.ports[0]!, '--to', 'user@bad.test');
+    expect(res.stdout).toMatch(/250 2\.0\.0 Ok: queued/);
+    await legacy!.waitForLog(/warning: smtp_tls_per_site ignored when smtp_tls_policy_maps is not empty\./);
+    await legacy!.waitForLog(/warning: smtp_tls_policy_maps, next-hop destination "\[127\.0\.0\.1\]:\d+": invalid security level "MUST_NOPEERMATCH"/);
+    await legacy!.waitForLog(/to=<user@bad\.test>, relay=none, .*status=deferred \(client TLS configuration problem\)/);
+  });
+
+  it('postconf -n of the migrated configuration has no legacy names', async () => {
+    const { stdout } = await migrated!.postconf('-n');
+    expect(stdout).toMatch(/^smtpd_tls_security_level = may$/m);
+    expect(stdout).toMatch(/^smtp_tls_policy_maps = texthash:/m);
+    expect(stdout).not.toMatch(/_(use|enforce)_tls|tls_per_site|enforce_peername|dh512|eecdh_grade/);
+  });
+});

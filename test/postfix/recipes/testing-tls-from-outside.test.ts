@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPki, type TestPki } from '../certs.ts';
+import { capture, postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
+import { recipeBlocks } from '../recipe-blocks.ts';
+
+const enabled = postfixTierAvailable();
+
+describe.runIf(enabled)('recipe: testing-tls-from-outside', () => {
+  let pf: PostfixInstance | undefined;
+  let pki: TestPki;
+  let certDir = '';
+  // Port 25-, 587- and 465-style listeners.
+  let mx = 0;
+  let submission = 0;
+  let submissions = 0;
+
+  const sClient = (port: number, args: string[]) =>
+    capture('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, ...args], '', 15_000);
+
+  beforeAll(async () => {
+    certDir = mkdtempSync(join(tmpdir(), 'pf-pki-'));
+    pki = createPki(certDir);
+    const { key, cert } = pki.server('mx.test.example');
+    const { main } = recipeBlocks('testing-tls-from-outside');
+    pf = await startPostfix({
+      ports: 3,
+      main: `${main}
+smtpd_tls_chain_files = ${key}, ${cert}
+smtpd_tls_security_level = may
+`,
+      master: `127.0.0.1:@PORT@ inet n - n - - smtpd
+127.0.0.1:@PORT2@ inet n - n - - smtpd -o smtpd_tls_security_level=encrypt
+127.0.0.1:@PORT3@ inet n - n - - smtpd -o smtpd_tls_wrappermode=yes`,
+    });
+    [mx, submission, submissions] = pf.ports as [number, number, number];
+  });
+
+  afterAll(async () => {
+    await pf?.stop();
+    rmSync(certDir, { recursive: true, force: true });
+  });
+
+  it('s_client -starttls smtp -brief shows protocol, cipher and certificate', async () => {
+    const res = await sClient(mx, ['-starttls', 'smtp', '-servername', 'mx.test.example', '-brief']);
+    expect(res.stderr).toMatch(/CONNECTION ESTABLISHED\nProtocol version: TLSv1\.3\nCiphersuite: TLS_\w+\nPeer certificate: CN = mx\.test\.example/);
+    expect(res.stderr).toMatch(/Server Temp Key: X25519/);
+  });
+
+  it('strict verification succeeds for the right name and fails for another', async () => {
+    const ok = await sClient(mx, ['-starttls', 'smtp', '-servername', 'mx.test.example', '-verify_return_error',
+      '-verify_hostname', 'mx.test.example', '-CAfile', pki.caCert, '-brief']);
+    expect(ok.stderr).toMatch(/Verification: OK\nVerified peername: mx\.test\.example/);
+    const wrong = await sClient(mx, ['-starttls', 'smtp', '-servername', 'mail.test.example', '-verify_return_error',
+      '-verify_hostname', 'mail.test.example', '-CAfile', pki.caCert, '-brief']);
+    expect(wrong.status).not.toBe(0);
+    expect(wrong.stderr).toMatch(/verify error:num=62:hostname mismatch/);
+  });
+
+  it('-tls1_2 negotiates TLSv1.2', async () => {
+    const res = await sClient(mx, ['-starttls', 'smtp', '-tls1_2', '-brief']);
+    expect(res.stderr).toMatch(/Protocol version: TLSv1\.2/);
+  });
+
+  it('shows the chain and the certificate the server sends', async () => {
+    const chain = await sClient(mx, ['-starttls', 'smtp', '-showcerts']);
+    expect(chain.stdout).toMatch(/^ 0 s:CN = mx\.test\.example\n {3}i:CN = Postfix TLS test CA$/m);
+    const x509 = await capture('openssl', ['x509', '-noout', '-subject', '-issuer', '-enddate'], chain.stdout);
+    expect(x509.stdout).toMatch(/^subject=CN = mx\.test\.example\nissuer=CN = Postfix TLS test CA\nnotAfter=/);
+  });
+
+  it('reaches the implicit-TLS port without -starttls, with s_client and swaks --tls-on-connect', async () => {
+    const res = await sClient(submissions, ['-servername', 'mx.test.example', '-brief']);
+    expect(res.stderr).toMatch(/CONNECTION ESTABLISHED\nProtocol version: TLSv1\.3/);
+    const swaks = await capture('swaks', ['--server', `127.0.0.1:${submissions}`, '--tls-on-connect', '--quit-after', 'HELO']);
+    expect(swaks.stdout).toMatch(/=== TLS started with cipher TLSv1\.3:\S+\n[\s\S]*<~ {2}220 mx\.test\.example ESMTP/);
+  });
+
+  it('swaks --tls shows STARTTLS and the cipher; without it, submission at encrypt refuses MAIL FROM', async () => {
+    const tls = await capture('swaks', ['--server', `127.0.0.1:${mx}`, '--tls', '--quit-after', 'HELO']);
+    expect(tls.stdout).toMatch(/<- {2}250-STARTTLS\n[\s\S]*?\n -> STARTTLS\n<- {2}220 2\.0\.0 Ready to start TLS\n=== TLS started with cipher TLSv1\.3:TLS_AES_256_GCM_SHA384:256/);
+    expect(tls.stdout).toMatch(/=== TLS peer DN="\/CN=mx\.test\.example"/);
+    const plain = await capture('swaks', ['--server', `127.0.0.1:${submission}`, '--quit-after', 'MAIL', '--from', 'user@example.org']);
+    expect(plain.stdout).toMatch(/<\*\* 530 5\.7\.0 Must issue a STARTTLS command first/);
+  });
+
+  it('posttls-finger verifies the certificate and name like the Postfix SMTP client', async () => {
+    const res = await capture('env', [`MAIL_CONFIG=${pf!.dir}`, '/usr/sbin/posttls-finger', '-c', '-l', 'secure', '-F', pki.caCert,
+      `[127.0.0.1]:${mx}`, 'mx.test.example']);
+    expect(res.stdout).toMatch(/matched peername: mx\.test\.example/);
+    expect(res.stdout).toMatch(/pkey_fingerprint=[0-9A-F:]{95}/);
+    expect(res.stdout).toMatch(/posttls-finger: Verified TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:\d+: TLSv1\.3 with cipher /);
+  });
+
+  it('s_client without -starttls against a STARTTLS port fails with "wrong version number"', async () => {
+    const res = await sClient(mx, ['-brief']);
+    expect(res.status).not.toBe(0);
+    expect(res.stderr).toMatch(/SSL routines:ssl3_get_record:wrong version number/);
+  });
+
+  it('logs each probe on the server at the page\'s loglevel 1', async () => {
+    await pf!.waitForLog(/(Anonymous TLS connection established from localhost\[127\.0\.0\.1\][^\n]*\n[\s\S]*){8}/);
+  });
+});

@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPki } from '../certs.ts';
+import { capture, postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
+import { localizeMaster, recipeBlocks } from '../recipe-blocks.ts';
+
+const enabled = postfixTierAvailable();
+
+/** The "... TLS connection established to" line logged by the smtp process that delivered to `domain`. */
+function clientSummaryFor(log: string, domain: string): string | undefined {
+  const pid = new RegExp(`postfix/smtp\\[(\\d+)\\]: \\w+: to=<[^>]*@${domain.replace(/\./g, '\\.')}>, .*status=sent`).exec(log)?.[1];
+  if (!pid) return undefined;
+  return new RegExp(`postfix/smtp\\[${pid}\\]: (\\w+ TLS connection established to .*|Host offered STARTTLS: .*)`).exec(log)?.[1];
+}
+
+function swaks(port: number, to: string, tls = true) {
+  return capture('swaks', ['--server', `127.0.0.1:${port}`, ...(tls ? ['--tls'] : []), '--from', 'sender@client.test.example',
+    '--to', to, '--ehlo', 'client.test', '--timeout', '10']);
+}
+
+describe.runIf(enabled)('recipe: tls-logging', () => {
+  let mx: PostfixInstance | undefined;
+  let client: PostfixInstance | undefined;
+  let certDir = '';
+
+  beforeAll(async () => {
+    certDir = mkdtempSync(join(tmpdir(), 'pf-pki-'));
+    const pki = createPki(certDir);
+    const server = pki.server('mx.test.example');
+    const clientCert = pki.server('client.test.example');
+    const { main, master } = recipeBlocks('tls-logging');
+    // The receiving side: the page's main.cf plus a certificate; the page's level-2 listener on @PORT@,
+    // a plain level-1 listener on @PORT2@ and one that asks for client certificates on @PORT3@.
+    mx = await startPostfix({
+      ports: 3,
+      main: `${main}
+smtpd_tls_chain_files = ${server.key}, ${server.cert}
+smtpd_tls_security_level = may
+smtpd_tls_CAfile = ${pki.caCert}
+smtpd_recipient_restrictions = check_recipient_access inline:{ {hold.example = HOLD} }, permit_mynetworks, reject
+default_transport = discard:
+relay_transport = discard:
+`,
+      master: `${localizeMaster(master, { smtp: '127.0.0.1:@PORT@' })}
+127.0.0.1:@PORT2@ inet n - n - - smtpd
+127.0.0.1:@PORT3@ inet n - n - - smtpd -o smtpd_tls_ask_ccert=yes`,
+    });
+    const [, level1, askCert] = mx.ports;
+    // The sending side: the page's main.cf, routing each test domain through a transport with one TLS setting.
+    client = await startPostfix({
+      hostname: 'client.test.example',
+      main: `${main}
+smtp_tls_security_level = may
+smtp_tls_CAfile = ${pki.caCert}
+transport_maps = inline:{ {untrusted.example = noca:[127.0.0.1]:${level1}}, {trusted.example = smtp:[127.0.0.1]:${level1}},
+    {verified.example = verified:[127.0.0.1]:${level1}}, {plain.example = plain:[127.0.0.1]:${level1}},
+    {withcert.example = withcert:[127.0.0.1]:${askCert}} }
+`,
+      master: `127.0.0.1:@PORT@ inet n - n - - smtpd
+noca unix - - n - - smtp -o smtp_tls_CAfile=
+verified unix - - n - - smtp -o smtp_tls_security_level=verify -o smtp_tls_verify_cert_match=mx.test.example
+plain unix - - n - - smtp -o smtp_tls_security_level=none -o smtp_tls_note_starttls_offer=yes
+withcert unix - - n - - smtp -o smtp_tls_chain_files=${clientCert.key},${clientCert.cert}`,
+    });
+  });
+
+  afterAll(async () => {
+    await client?.stop();
+    await mx?.stop();
+    rmSync(certDir, { recursive: true, force: true });
+  });
+
+  it('logs one summary line per inbound TLS session at level 1, and nothing about the handshake', async () => {
+    const res = await swaks(mx!.ports[1]!, 'user@hold.example');
+    expect(res.stdout).toMatch(/TLS started with cipher TLSv1\.3/);
+    await mx!.waitForLog(/hold\.example>: Recipient address triggers HOLD action/);
+    const log = mx!.log();
+    expect(log.match(/Anonymous TLS connection established from localhost\[127\.0\.0\.1\]: TLSv1\.3 with cipher \S+ \(\d+\/\d+ bits\) key-exchange \S+/g)).toHaveLength(1);
+    expect(log).not.toMatch(/SSL_accept:|setting up TLS connection from/);
+  });
+
+  it('records the TLS session in the Received header', async () => {
+    const queue = await capture('/usr/sbin/postqueue', ['-c', mx!.dir, '-j']);
+    const id = JSON.parse(queue.stdout.trim().split('\n')[0]!).queue_id as string;
+    const message = await capture('/usr/sbin/postcat', ['-c', mx!.dir, '-hq', id]);
+    expect(message.stdout).toMatch(/^Received: from client\.test \(localhost \[127\.0\.0\.1\]\)\n\t\(using TLSv1\.3 with cipher \S+ \(\d+\/\d+ bits\)\n\t key-exchange /m);
+    expect(message.stdout).toMatch(/\n\t\(No client certificate requested\)\n\tby mx\.test\.example \(Postfix\) with ESMTPS id /);
+  });
+
+  it('adds the handshake trace on the listener raised to level 2', async () => {
+    await swaks(mx!.ports[0]!, 'user@remote.example');
+    await mx!.waitForLog(/setting up TLS connection from localhost\[127\.0\.0\.1\]/);
+    await mx!.waitForLog(/localhost\[127\.0\.0\.1\]: TLS cipher list "aNULL:-aNULL:HIGH:MEDIUM:\+RC4:@STRENGTH"/);
+    await mx!.waitForLog(/SSL_accept:SSLv3\/TLS read client hello/);
+    await mx!.waitForLog(/SSL_accept:SSLv3\/TLS write server hello/);
+  });
+
+  it('logs Untrusted, Trusted, Verified and "Host offered STARTTLS" on the client side', async () => {
+    for (const domain of ['untrusted.example', 'trusted.example', 'verified.example', 'plain.example', 'withcert.example']) {
+      const res = await swaks(client!.ports[0]!, `user@${domain}`, false);
+      expect(res.stdout).toMatch(/250 2\.0\.0 Ok: queued/);
+    }
+    await client!.waitForLog(/(status=sent[\s\S]*){5}/, 20_000);
+    const log = client!.log();
+    expect(clientSummaryFor(log, 'untrusted.example')).toMatch(/^Untrusted TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:\d+: TLSv1\.3 with cipher /);
+    expect(clientSummaryFor(log, 'trusted.example')).toMatch(/^Trusted TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:\d+: TLSv1\.3 with cipher /);
+    expect(clientSummaryFor(log, 'verified.example')).toMatch(/^Verified TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:\d+: TLSv1\.3 with cipher /);
+    expect(clientSummaryFor(log, 'plain.example')).toBe('Host offered STARTTLS: [127.0.0.1]');
+  });
+
+  it('logs a client certificate from a trusted CA as Trusted on the server side', async () => {
+    await mx!.waitForLog(/Trusted TLS connection established from localhost\[127\.0\.0\.1\]: TLSv1\.3 with cipher .* client-signature ECDSA/);
+  });
+});

@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPki } from '../certs.ts';
+import { capture, postfixTierAvailable, startPostfix, starttlsProbe, type PostfixInstance } from '../harness.ts';
+import { recipeBlocks, substitute } from '../recipe-blocks.ts';
+
+const enabled = postfixTierAvailable();
+
+/** Sends one plaintext SMTP command to a port and waits until the server closes the connection. */
+function plaintextEhlo(port: number): Promise<void> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1', () => s.write('EHLO client.test\r\n'));
+    const done = () => { s.destroy(); resolve(); };
+    s.on('close', done);
+    s.on('error', done);
+    s.setTimeout(10_000, done);
+  });
+}
+
+describe.runIf(enabled)('recipe: troubleshooting-tls-errors', () => {
+  let pf: PostfixInstance | undefined;
+  let certDir = '';
+  // The page's fixed server (ECDSA + RSA), an ECDSA-only server with a TLS 1.2 floor, a key/certificate
+  // mismatch, and a wrapper-mode port.
+  let fixed = 0;
+  let ecdsaOnly = 0;
+  let mismatch = 0;
+  let wrapper = 0;
+  let badKeyFile = '';
+
+  beforeAll(async () => {
+    certDir = mkdtempSync(join(tmpdir(), 'pf-pki-'));
+    const pki = createPki(certDir);
+    const ec = pki.server('mx.test.example', 'ecdsa');
+    const rsa = pki.server('mx.test.example', 'rsa');
+    badKeyFile = pki.server('other.test.example', 'ecdsa').key;
+    const { main } = recipeBlocks('troubleshooting-tls-errors');
+    pf = await startPostfix({
+      ports: 4,
+      main: `${substitute(main, {
+        '/etc/postfix/tls/mx-ecdsa.key.pem': ec.key,
+        '/etc/postfix/tls/mx-ecdsa.fullchain.pem': ec.cert,
+        '/etc/postfix/tls/mx-rsa.key.pem': rsa.key,
+        '/etc/postfix/tls/mx-rsa.fullchain.pem': rsa.cert,
+      })}
+smtpd_tls_loglevel = 1
+smtp_tls_loglevel = 1
+transport_maps = inline:{ {wrap.example = wrap:[127.0.0.1]:@PORT@}, {verify.example = vfy:[127.0.0.1]:@PORT@} }
+`,
+      master: `127.0.0.1:@PORT@ inet n - n - - smtpd
+127.0.0.1:@PORT2@ inet n - n - - smtpd -o smtpd_tls_chain_files=${ec.key},${ec.cert} -o smtpd_tls_protocols=>=TLSv1.2
+127.0.0.1:@PORT3@ inet n - n - - smtpd -o smtpd_tls_chain_files=${badKeyFile},${ec.cert}
+127.0.0.1:@PORT4@ inet n - n - - smtpd -o smtpd_tls_wrappermode=yes
+wrap unix - - n - - smtp -o smtp_tls_wrappermode=yes -o smtp_tls_security_level=encrypt
+vfy unix - - n - - smtp -o smtp_tls_security_level=verify`,
+    });
+    [fixed, ecdsaOnly, mismatch, wrapper] = pf.ports as [number, number, number, number];
+  });
+
+  afterAll(async () => {
+    await pf?.stop();
+    rmSync(certDir, { recursive: true, force: true });
+  });
+
+  const rsaOnlyClient = ['-tls1_2', '-cipher', 'ECDHE-RSA-AES128-GCM-SHA256'];
+
+  it('no shared cipher: RSA-only client against an ECDSA-only server; the page\'s dual-chain config accepts it', async () => {
+    const fail = await starttlsProbe(ecdsaOnly, rsaOnlyClient);
+    expect(fail.stderr).toMatch(/sslv3 alert handshake failure/);
+    await pf!.waitForLog(/SSL_accept error from localhost\[127\.0\.0\.1\]: -1\n[^\n]*warning: TLS library problem: error:0A0000C1:SSL routines::no shared cipher:/);
+    await pf!.waitForLog(/lost connection after STARTTLS from localhost\[127\.0\.0\.1\]/);
+    const ok = await starttlsProbe(fixed, rsaOnlyClient);
+    expect(ok.stderr).toMatch(/Protocol version: TLSv1\.2\nCiphersuite: ECDHE-RSA-AES128-GCM-SHA256/);
+  });
+
+  it('unsupported protocol: a TLSv1 client against a TLS 1.2 floor', async () => {
+    const res = await starttlsProbe(ecdsaOnly, ['-tls1', '-cipher', 'DEFAULT:@SECLEVEL=0']);
+    expect(res.stderr).toMatch(/tlsv1 alert protocol version/);
+    await pf!.waitForLog(/warning: TLS library problem: error:0A000102:SSL routines::unsupported protocol:/);
+  });
+
+  it('certificate verify failed on the client is "alert unknown ca" on the server', async () => {
+    const res = await starttlsProbe(fixed, ['-verify_return_error', '-CAfile', badKeyFile.replace(/key\.pem$/, 'cert.pem')]);
+    expect(res.stderr).toMatch(/SSL routines:tls_post_process_server_certificate:certificate verify failed/);
+    await pf!.waitForLog(/warning: TLS library problem: error:0A000418:SSL routines::tlsv1 alert unknown ca:.*SSL alert number 48/);
+  });
+
+  it('a key that does not match its certificate disables TLS, and STARTTLS gets 454', async () => {
+    const res = await capture('swaks', ['--server', `127.0.0.1:${mismatch}`, '--tls', '--quit-after', 'HELO']);
+    expect(res.stdout).toMatch(/<- {2}250-STARTTLS/);
+    expect(res.stdout).toMatch(/<\*\* 454 4\.7\.0 TLS not available due to local problem/);
+    await pf!.waitForLog(new RegExp(`warning: key at index 1 in ${badKeyFile.replace(/[.]/g, '\\.')} does not match next certificate`));
+    await pf!.waitForLog(/warning: TLS library problem: error:0A000120:SSL routines::private key mismatch:/);
+    await pf!.waitForLog(/warning: error loading private keys and certificates from: \S+: disabling TLS support/);
+  });
+
+  it('wrong version number: plaintext SMTP sent to a wrapper-mode port', async () => {
+    await plaintextEhlo(wrapper);
+    await pf!.waitForLog(/warning: TLS library problem: error:0A00010B:SSL routines::wrong version number:/);
+  });
+
+  it('client side: wrapper mode against a STARTTLS port, and verification without the CA', async () => {
+    for (const domain of ['wrap.example', 'verify.example']) {
+      const res = await capture('swaks', ['--server', `127.0.0.1:${fixed}`, '--from', 'sender@client.test', '--to', `user@${domain}`]);
+      expect(res.stdout).toMatch(/250 2\.0\.0 Ok: queued/);
+    }
+    await pf!.waitForLog(/postfix\/smtp\[(\d+)\]: SSL_connect error to 127\.0\.0\.1\[127\.0\.0\.1\]:\d+: -1\n[^\n]*postfix\/smtp\[\1\]: warning: TLS library problem: error:0A00010B:SSL routines::wrong version number:/);
+    await pf!.waitForLog(/to=<user@wrap\.example>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:\d+, .*dsn=4\.7\.5, status=deferred \(Cannot start TLS: handshake failure\)/);
+    await pf!.waitForLog(/certificate verification failed for 127\.0\.0\.1\[127\.0\.0\.1\]:\d+: untrusted issuer \/CN=Postfix TLS test CA/);
+    await pf!.waitForLog(/to=<user@verify\.example>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:\d+, .*dsn=4\.7\.5, status=deferred \(Server certificate not verified\)/);
+  });
+});

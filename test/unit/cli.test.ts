@@ -1,0 +1,81 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/** The CLI as users run it: bin/postfix-tls.js started by a Node process. */
+const root = resolve(import.meta.dirname, '../..');
+const projectNode = join(root, 'node_modules/.bin/node');
+const fixtures = join(root, 'test/fixtures/rules');
+
+function run(args: string[], node = projectNode) {
+  const r = spawnSync(node, [join(root, 'bin/postfix-tls.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('postfix-tls CLI', { timeout: 60_000 }, () => {
+  it('exits 0 and prints a summary for a clean configuration', () => {
+    const r = run(['check', join(fixtures, 'clean--tutorial/main.cf'), join(fixtures, 'clean--tutorial/master.cf')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^0 errors, 0 warnings, 0 info \(checked against Postfix \d+\.\d+\)\n$/);
+  });
+
+  it('exits 1 on an error finding and shows file:line:col, the source line with a caret, the fix and docs', () => {
+    const r = run(['check', '--postfix', '3.7', join(fixtures, 'tls-required-on-mx/main.cf')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('tls-required-on-mx/main.cf:1:1: error tls-required-on-mx ');
+    expect(r.stdout).toContain('    1 | smtpd_tls_security_level = encrypt\n      | ^\n');
+    expect(r.stdout).toContain('  docs: /rules/tls-required-on-mx/');
+    expect(r.stdout).toMatch(/checked against Postfix 3\.7/);
+  });
+
+  it('prints JSON findings with the documented keys', () => {
+    const r = run(['check', '--format', 'json', '--policy', join(fixtures, 'policy-invalid-level/tls_policy'), '--postfix', '2.10']);
+    expect(r.code).toBe(1);
+    const findings = JSON.parse(r.stdout) as Record<string, unknown>[];
+    expect(findings.length).toBeGreaterThan(0);
+    for (const f of findings) expect(Object.keys(f)).toEqual(['file', 'line', 'column', 'severity', 'rule', 'parameter', 'message', 'fix', 'docs']);
+    expect(findings[0]).toMatchObject({ line: 1, column: 14, rule: 'policy-invalid-level', severity: 'error', docs: '/rules/policy-invalid-level/' });
+  });
+
+  it('types positional files by name and asks for a flag otherwise', () => {
+    const r = run(['check', join(fixtures, 'policy-invalid-level/tls_policy')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^postfix-tls: cannot tell what kind of file ".*tls_policy" is; pass it with --main, --master or --policy\n/);
+  });
+
+  it('exits 2 with a one-line reason, never a stack trace', () => {
+    for (const args of [['check'], ['frobnicate'], ['check', '--bogus'], ['check', '--format', 'xml', 'main.cf'], ['check', '--postfix', '9.9', 'main.cf'], ['check', '/nonexistent/main.cf']]) {
+      const r = run(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.split('\n')[0], args.join(' ')).toMatch(/^postfix-tls: /);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stdout).toBe('');
+    }
+    expect(run(['check', '/nonexistent/main.cf']).stderr).toBe('postfix-tls: cannot read /nonexistent/main.cf: no such file\n');
+  });
+
+  it('prints help', () => {
+    const r = run(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: postfix-tls check/);
+  });
+
+  const oldNode = ['/usr/bin/node', '/usr/local/bin/node'].find((p) => existsSync(p)
+    && Number(spawnSync(p, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout.trim()) < 22);
+  it.skipIf(!oldNode)('re-runs itself with the project Node when started by an old Node', () => {
+    const r = run(['check', join(fixtures, 'tls-required-on-mx/main.cf')], oldNode);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('error tls-required-on-mx');
+  });
+});
+
+describe('file kinds from names', async () => {
+  const { kindFromName } = await import('../../src/lib/file-kinds.ts');
+  it('recognises main.cf, master.cf and their templates', () => {
+    expect(['main.cf', '/etc/postfix/main.cf', 'roles/x/main.cf.j2', 'master.cf.erb', 'templates__master.cf.debian.erb', 'tls_policy', 'main.cf.bak']
+      .map((n) => kindFromName(n))).toEqual(['main', 'main', 'main', 'master', 'master', undefined, undefined]);
+  });
+});
