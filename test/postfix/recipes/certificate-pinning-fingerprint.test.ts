@@ -1,0 +1,98 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPki } from '../certs.ts';
+import { postfixTierAvailable, type PostfixInstance } from '../harness.ts';
+import {
+  certFingerprint, deliver, installPolicy, publicKeyFingerprint, recipeBlockList, rekeyPolicy, startClient, startSinks, waitForTlsLine, type Sinks,
+} from '../outbound.ts';
+import { substitute } from '../recipe-blocks.ts';
+
+const enabled = postfixTierAvailable();
+
+// The example digests printed on the recipe page; the test swaps in the digests of its own certificates.
+const PAGE_CERT_PIN_1 = '75:E8:CF:6A:33:28:B0:2B:DF:5A:C9:77:7B:ED:BA:C0:9E:F4:0D:68:F2:9F:CE:36:04:99:66:A8:3D:8F:E5:4C';
+const PAGE_CERT_PIN_2 = '27:ED:81:D9:E1:5D:5C:04:56:0C:98:08:96:29:6E:AF:60:60:6D:D0:E5:F7:96:D3:14:E9:80:CA:64:88:8E:CC';
+const PAGE_KEY_PIN = 'b6:57:17:0d:b6:5f:db:d2:78:f4:e3:79:33:b1:3c:14:4e:4f:5e:0d:d8:30:17:bf:9f:d9:e2:ef:4b:56:e5:4f';
+
+/** Re-issues a certificate for the same key (a renewal that keeps the key), signed by the test CA. */
+function renew(dir: string, key: string, name: string): string {
+  const csr = join(dir, 'renew.csr');
+  const ext = join(dir, 'renew.ext');
+  const out = join(dir, 'renewed.cert.pem');
+  const run = (args: string[]) => {
+    const r = spawnSync('openssl', args, { encoding: 'utf8', timeout: 30_000 });
+    if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
+  };
+  run(['req', '-new', '-key', key, '-subj', `/CN=${name}`, '-out', csr]);
+  spawnSync('sh', ['-c', `printf 'subjectAltName=DNS:${name}\\n' > '${ext}'`]);
+  run(['x509', '-req', '-in', csr, '-CA', join(dir, 'ca.cert.pem'), '-CAkey', join(dir, 'ca.key.pem'), '-CAcreateserial', '-days', '2', '-extfile', ext, '-out', out]);
+  return out;
+}
+
+describe.runIf(enabled)('recipe: certificate-pinning-fingerprint', () => {
+  let work = '';
+  let sinks: Sinks | undefined;
+  let client: PostfixInstance | undefined;
+  // Sink listeners: current and next certificate (both pinned), an unpinned one with the same name and
+  // CA, and the current key with a renewed certificate.
+  let current = 0, next = 0, other = 0, renewed = 0;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'pf-pin-'));
+    const pki = createPki(work);
+    const cur = pki.server('mailhub.example.com');
+    const nxt = pki.server('mailhub.example.com', 'rsa');
+    const oth = createPki(mkdtempSync(join(work, 'other-'))).server('mailhub.example.com');
+    const renewedCert = renew(work, cur.key, 'mailhub.example.com');
+    sinks = await startSinks([{ tls: cur }, { tls: nxt }, { tls: oth }, { tls: { key: cur.key, cert: renewedCert } }]);
+    [current, next, other, renewed] = sinks.ports as [number, number, number, number];
+
+    const blocks = recipeBlockList('certificate-pinning-fingerprint');
+    const main = blocks.find((b) => b.kind === 'main')!.text; // the policy-table variant, first on the page
+    const policy = blocks.find((b) => b.kind === 'policy')!.text;
+    const pins = { [PAGE_CERT_PIN_1]: certFingerprint(cur.cert), [PAGE_CERT_PIN_2]: certFingerprint(nxt.cert), [PAGE_KEY_PIN]: publicKeyFingerprint(cur.cert) };
+    const hop = (p: number) => `[127.0.0.1]:${p}`;
+    const table = await installPolicy(work, substitute(rekeyPolicy(policy, {
+      '[mailhub.example.com]': [hop(current), hop(next), hop(other), hop(renewed)],
+      '[branch.example.net]:587': [`[127.0.0.1]:0${renewed}`],
+    }), pins));
+    client = await startClient({
+      main: substitute(main, { 'hash:/etc/postfix/tls_policy': table }),
+      routes: {
+        'current.test': hop(current), 'next.test': hop(next), 'other.test': hop(other), 'renewed.test': hop(renewed),
+        'keypin.test': `[127.0.0.1]:0${renewed}`,
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled([client?.stop(), sinks?.pf.stop()]);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('delivers to either pinned certificate and logs Verified', async () => {
+    expect((await deliver(client!, 'user@current.test')).status).toBe('sent');
+    expect((await deliver(client!, 'user@next.test')).status).toBe('sent');
+    expect(await waitForTlsLine(client!, current)).toMatch(/^Verified TLS connection established/);
+    expect(await waitForTlsLine(client!, next)).toMatch(/^Verified TLS connection established/);
+  });
+
+  it('defers to a server with another certificate of the same name', async () => {
+    const d = await deliver(client!, 'user@other.test');
+    expect(d.status).toBe('deferred');
+    expect(d.line).toContain('Server certificate not verified');
+    expect(await waitForTlsLine(client!, other)).toMatch(/^Untrusted TLS connection established/);
+  });
+
+  it('a renewed certificate breaks the certificate pin, the public-key pin still matches', async () => {
+    const byCert = await deliver(client!, 'user@renewed.test');
+    expect(byCert.status).toBe('deferred');
+    expect(byCert.line).toContain('Server certificate not verified');
+    const byKey = await deliver(client!, 'user@keypin.test');
+    expect(byKey.status).toBe('sent');
+    expect(client!.log()).toMatch(new RegExp(`Verified TLS connection established to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${renewed}: `));
+  });
+});

@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPki } from '../certs.ts';
+import { postfixTierAvailable, type PostfixInstance } from '../harness.ts';
+import { deliver, startClient, startSinks, startSocketmap, waitForTlsLine, type Sinks, type SocketmapServer } from '../outbound.ts';
+import { recipeBlocks, substitute } from '../recipe-blocks.ts';
+
+const enabled = postfixTierAvailable();
+
+describe.runIf(enabled)('recipe: mta-sts-outbound', () => {
+  let work = '';
+  let sinks: Sinks | undefined;
+  let client: PostfixInstance | undefined;
+  let sts: SocketmapServer | undefined;
+  let good = 0, evil = 0;
+  const hop = (port: number, zeros = '') => `[127.0.0.1]:${zeros}${port}`;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'pf-sts-'));
+    const pki = createPki(work);
+    sinks = await startSinks([{ tls: pki.server('mx.sts.example') }, { tls: pki.server('mx.evil.example') }]);
+    [good, evil] = sinks.ports as [number, number];
+    // Stand-in for postfix-mta-sts-resolver: answers like it does for a domain with an enforce policy
+    // whose MX pattern is mx.sts.example (require_sni on); NOTFOUND for everything else. One next hop
+    // gets the answer the resolver gives with its tlsrpt option on.
+    sts = await startSocketmap((name, key) => {
+      if (name !== 'postfix') return undefined;
+      if (key === hop(good) || key === hop(evil)) return 'secure match=mx.sts.example servername=hostname';
+      if (key === hop(good, '00')) return 'secure match=mx.sts.example servername=hostname policy_type=sts policy_domain=sts.example mx_host_pattern=mx.sts.example';
+      return undefined;
+    });
+    const { main } = recipeBlocks('mta-sts-outbound');
+    client = await startClient({
+      main: substitute(main, { '/etc/ssl/certs/ca-certificates.crt': pki.caCert, 'socketmap:inet:127.0.0.1:8461:postfix': `socketmap:inet:127.0.0.1:${sts.port}:postfix` }),
+      routes: { 'sts.test': hop(good), 'evil.test': hop(evil), 'nopolicy.test': hop(good, '0'), 'tlsrpt.test': hop(good, '00'), 'down.test': hop(good, '000') },
+    });
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled([client?.stop(), sinks?.pf.stop(), sts?.close()]);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('enforces a secure answer: Verified delivery to the matching MX certificate', async () => {
+    const d = await deliver(client!, 'user@sts.test');
+    expect(d.status).toBe('sent');
+    expect(sts!.queries).toContainEqual({ name: 'postfix', key: hop(good) });
+    expect(await waitForTlsLine(client!, good)).toMatch(/^Verified TLS connection established/);
+  });
+
+  it('defers when the MX certificate names another host', async () => {
+    const d = await deliver(client!, 'user@evil.test');
+    expect(d.status).toBe('deferred');
+    expect(d.line).toContain('Server certificate not verified');
+  });
+
+  it('NOTFOUND leaves the main.cf level (may) in force', async () => {
+    const d = await deliver(client!, 'user@nopolicy.test');
+    expect(d.status).toBe('sent');
+    expect(sts!.queries).toContainEqual({ name: 'postfix', key: hop(good, '0') });
+    expect(client!.log()).toMatch(new RegExp(`Trusted TLS connection established to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${good}: `));
+  });
+
+  it('on Postfix before 3.10 the resolver\'s TLSRPT attributes make the answer invalid and mail defers', async () => {
+    const d = await deliver(client!, 'user@tlsrpt.test');
+    expect(d.status).toBe('deferred');
+    expect(d.line).toContain('client TLS configuration problem');
+    expect(client!.log()).toMatch(/warning: smtp_tls_policy_maps, next-hop destination "\[127\.0\.0\.1\]:00\d+": invalid attribute name: "policy_type"/);
+  });
+
+  it('a policy daemon that is down defers mail even for destinations without a policy', async () => {
+    await sts!.close();
+    const d = await deliver(client!, 'user@down.test');
+    expect(d.status).toBe('deferred');
+    expect(d.line).toContain('client TLS configuration problem');
+    expect(client!.log()).toMatch(/warning: smtp_tls_policy_maps, next-hop destination "\[127\.0\.0\.1\]:000\d+": policy table lookup error/);
+  });
+});

@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPki } from '../certs.ts';
+import { postfixTierAvailable, type PostfixInstance } from '../harness.ts';
+import { blockTitled, deliver, installPolicy, startClient, startSaslRelay, textBlockTitled, waitForTlsLine, type SaslRelay } from '../outbound.ts';
+import { substitute } from '../recipe-blocks.ts';
+
+const enabled = postfixTierAvailable();
+const SLUG = 'relayhost-tls-sasl';
+
+describe.runIf(enabled)('recipe: relayhost-tls-sasl', () => {
+  let work = '';
+  let starttls: SaslRelay | undefined;
+  let implicit: SaslRelay | undefined;
+  let client587: PostfixInstance | undefined;
+  let client465: PostfixInstance | undefined;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'pf-sasl-'));
+    const pki = createPki(work);
+    const cert = pki.server('smtp.example.com');
+    // The page's credentials: "[smtp.example.com]:587    user@example.com:app-password".
+    const passwd = textBlockTitled(SLUG, '/etc/postfix/sasl_passwd');
+    const [, user, password] = /^\S+\s+([^:\s]+):(\S+)\s*$/m.exec(passwd)!;
+    starttls = await startSaslRelay({ ...cert, user: user!, password: password!, mode: 'starttls' });
+    implicit = await startSaslRelay({ ...cert, user: user!, password: password!, mode: 'implicit' });
+    const hop587 = `[127.0.0.1]:${starttls.port}`;
+    const hop465 = `[127.0.0.1]:${implicit.port}`;
+    const table = await installPolicy(work, substitute(passwd, { '[smtp.example.com]:587': hop587 })
+      + substitute(passwd, { '[smtp.example.com]:587': hop465 }), 'sasl_passwd');
+    const common = { '/etc/ssl/certs/ca-certificates.crt': pki.caCert, 'hash:/etc/postfix/sasl_passwd': table };
+    client587 = await startClient({
+      main: substitute(blockTitled(SLUG, '/etc/postfix/main.cf').text, { ...common, '[smtp.example.com]:587': hop587 }),
+      // The same client with smtp_sasl_tls_security_options back at its default.
+      master: 'defaultopts unix - - n - - smtp -o smtp_sasl_tls_security_options=$smtp_sasl_security_options',
+      routes: { 'defaults.test': `defaultopts:${hop587}` },
+    });
+    client465 = await startClient({
+      main: substitute(blockTitled(SLUG, '/etc/postfix/main.cf (port 465)').text, { ...common, '[smtp.example.com]:465': hop465 }),
+    });
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled([client587?.stop(), client465?.stop(), starttls?.close(), implicit?.close()]);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('port 587: STARTTLS, then AUTH with the table credentials, then delivery', async () => {
+    const d = await deliver(client587!, 'someone@example.org');
+    expect(d.status).toBe('sent');
+    expect(d.line).toContain(`relay=127.0.0.1[127.0.0.1]:${starttls!.port}`);
+    expect(await waitForTlsLine(client587!, starttls!.port)).toMatch(/^Trusted TLS connection established/);
+    const session = starttls!.events.find((e) => e.delivered)!;
+    expect(session).toMatchObject({ tls: true, authOk: true, authUser: 'user@example.com', delivered: true });
+    expect(['PLAIN', 'LOGIN']).toContain(session.authMechanism);
+  });
+
+  it('the relay refuses AUTH before STARTTLS, so the login happened inside TLS', async () => {
+    // Every session that authenticated was already in TLS (the relay answers 538 to AUTH in plaintext).
+    expect(starttls!.events.filter((e) => e.authUser !== undefined).every((e) => e.tls)).toBe(true);
+  });
+
+  it('with smtp_sasl_tls_security_options at its default, no mechanism is usable and mail is deferred', async () => {
+    const before = starttls!.events.filter((e) => e.authUser !== undefined).length;
+    const d = await deliver(client587!, 'someone@defaults.test');
+    expect(d.status).toBe('deferred');
+    expect(d.line).toMatch(/SASL authentication failed; cannot authenticate to server 127\.0\.0\.1\[127\.0\.0\.1\]: no mechanism available/);
+    expect(client587!.log()).toMatch(/warning: SASL authentication failure: No worthy mechs found/);
+    expect(starttls!.events.filter((e) => e.authUser !== undefined).length).toBe(before);
+  });
+
+  it('port 465: wrapper mode starts TLS on connect, authenticates and delivers', async () => {
+    const d = await deliver(client465!, 'someone@example.org');
+    expect(d.status).toBe('sent');
+    expect(await waitForTlsLine(client465!, implicit!.port)).toMatch(/^Trusted TLS connection established/);
+    expect(implicit!.events.find((e) => e.delivered)).toMatchObject({ tls: true, authOk: true, authUser: 'user@example.com' });
+  });
+});

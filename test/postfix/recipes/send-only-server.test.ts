@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPki } from '../certs.ts';
+import { postfixTierAvailable, type PostfixInstance } from '../harness.ts';
+import { sendmailInject, startClient, startSinks, tlsLineFor, waitForRecipient, waitForTlsLine, type Sinks } from '../outbound.ts';
+import { recipeBlocks, substitute } from '../recipe-blocks.ts';
+
+const enabled = postfixTierAvailable();
+
+describe.runIf(enabled)('recipe: send-only-server', () => {
+  let work = '';
+  let sinks: Sinks | undefined;
+  let client: PostfixInstance | undefined;
+  let tlsPort = 0, plainPort = 0;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'pf-sendonly-'));
+    const pki = createPki(work);
+    sinks = await startSinks([{ tls: pki.server('mx.test.example') }, {}]);
+    [tlsPort, plainPort] = sinks.ports as [number, number];
+    const { main } = recipeBlocks('send-only-server');
+    client = await startClient({
+      main: substitute(main, { '/etc/ssl/certs/ca-certificates.crt': pki.caCert }),
+      routes: { 'tls.test': `[127.0.0.1]:${tlsPort}`, 'plain.test': `[127.0.0.1]:${plainPort}` },
+    });
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled([client?.stop(), sinks?.pf.stop()]);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('mail from sendmail(1) goes out over STARTTLS to a receiver that offers it', async () => {
+    await sendmailInject(client!, 'reader@tls.test', 'bounces@example.com');
+    const d = await waitForRecipient(client!, 'reader@tls.test');
+    expect(d.status).toBe('sent');
+    expect(await waitForTlsLine(client!, tlsPort)).toMatch(/^Trusted TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:\d+: TLSv1\.[23]/);
+  });
+
+  it('and in plaintext to a receiver without STARTTLS', async () => {
+    await sendmailInject(client!, 'reader@plain.test', 'bounces@example.com');
+    const d = await waitForRecipient(client!, 'reader@plain.test');
+    expect(d.status).toBe('sent');
+    expect(tlsLineFor(client!, plainPort)).toBeUndefined();
+  });
+
+  it('needs no server-side TLS: postconf -n shows no smtpd_tls_* and no client certificate', async () => {
+    const { stdout } = await client!.postconf('-n');
+    expect(stdout).toMatch(/^smtp_tls_security_level = may$/m);
+    expect(stdout).toMatch(/^inet_interfaces = loopback-only$/m);
+    expect(stdout).not.toMatch(/^smtpd_tls_/m);
+    expect(stdout).not.toMatch(/^smtp_tls_(chain_files|cert_file|key_file|eccert_file)/m);
+  });
+});

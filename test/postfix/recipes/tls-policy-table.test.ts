@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPki } from '../certs.ts';
+import { postfixTierAvailable, type PostfixInstance } from '../harness.ts';
+import {
+  countLog, deliver, installPolicy, recipeAntiPatterns, rekeyPolicy, startClient, startSinks, waitForCount, waitForTlsLine, type Sinks,
+} from '../outbound.ts';
+import { recipeBlocks, substitute } from '../recipe-blocks.ts';
+
+const enabled = postfixTierAvailable();
+
+describe.runIf(enabled)('recipe: tls-policy-table', () => {
+  let work = '';
+  let sinks: Sinks | undefined;
+  let client: PostfixInstance | undefined;
+  let tlsPort = 0, plainPort = 0, relayPort = 0;
+  // Several keys must reach the same listener: "[127.0.0.1]:0PORT" is a different next hop (and policy
+  // key) for the same port.
+  const hop = (port: number, zeros = '') => `[127.0.0.1]:${zeros}${port}`;
+  const plainSessions = /disconnect from localhost\[127\.0\.0\.1\] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5/;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'pf-policy-'));
+    const pki = createPki(work);
+    sinks = await startSinks([{ tls: pki.server('mx.test.example') }, {}, { tls: pki.server('relay.example.net') }]);
+    [tlsPort, plainPort, relayPort] = sinks.ports as [number, number, number];
+
+    const { main, policy } = recipeBlocks('tls-policy-table');
+    const comma = recipeAntiPatterns('tls-policy-table').find((b) => b.expected.includes('policy-table-syntax'))!;
+    const table = rekeyPolicy(policy, {
+      'legacy.example': [hop(tlsPort)],
+      'example.org': [hop(tlsPort, '0')],
+      'example.net': [hop(tlsPort, '00'), hop(plainPort)],
+      '[relay.example.net]:587': [hop(relayPort)],
+    }) + rekeyPolicy(comma.text, { 'example.net': [hop(tlsPort, '000')] });
+    const map = await installPolicy(work, table);
+    client = await startClient({
+      main: substitute(main, { '/etc/ssl/certs/ca-certificates.crt': pki.caCert, 'hash:/etc/postfix/tls_policy': map }),
+      routes: {
+        'none.test': hop(tlsPort), 'may.test': hop(tlsPort, '0'), 'encrypt.test': hop(tlsPort, '00'),
+        'encrypt-plain.test': hop(plainPort), 'verify.test': hop(relayPort), 'comma.test': hop(tlsPort, '000'),
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled([client?.stop(), sinks?.pf.stop()]);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('"none" sends in plaintext to a server that offers STARTTLS', async () => {
+    const before = countLog(sinks!.pf, plainSessions);
+    const d = await deliver(client!, 'user@none.test');
+    expect(d.status).toBe('sent');
+    await waitForCount(sinks!.pf, plainSessions, before + 1);
+    expect(countLog(client!, /TLS connection established/)).toBe(0);
+  });
+
+  it('"may protocols=>=TLSv1.2" and "encrypt protocols=>=TLSv1.2 ciphers=high" deliver over TLS', async () => {
+    expect((await deliver(client!, 'user@may.test')).status).toBe('sent');
+    expect((await deliver(client!, 'user@encrypt.test')).status).toBe('sent');
+    expect(countLog(client!, new RegExp(`Trusted TLS connection established to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${tlsPort}: TLSv1\\.[23] `))).toBe(2);
+  });
+
+  it('"encrypt" defers mail to a server without STARTTLS', async () => {
+    const d = await deliver(client!, 'user@encrypt-plain.test');
+    expect(d.status).toBe('deferred');
+    expect(d.line).toContain('TLS is required, but was not offered by host 127.0.0.1[127.0.0.1]');
+  });
+
+  it('"verify match=" on a [host]:port key delivers after verifying the certificate', async () => {
+    expect((await deliver(client!, 'user@verify.test')).status).toBe('sent');
+    expect(await waitForTlsLine(client!, relayPort)).toMatch(/^Verified TLS connection established/);
+  });
+
+  it('a comma inside protocols= makes the entry invalid and the mail is deferred', async () => {
+    const d = await deliver(client!, 'user@comma.test');
+    expect(d.status).toBe('deferred');
+    expect(d.line).toContain('client TLS configuration problem');
+    expect(client!.log()).toMatch(/warning: smtp_tls_policy_maps, next-hop destination "\[127\.0\.0\.1\]:000\d+": malformed attribute\/value pair "!SSLv3": missing '=' after attribute name/);
+  });
+});

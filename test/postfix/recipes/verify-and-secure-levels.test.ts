@@ -1,0 +1,91 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPki } from '../certs.ts';
+import { postfixTierAvailable, type PostfixInstance } from '../harness.ts';
+import { deliver, installPolicy, rekeyPolicy, startClient, startSinks, waitForTlsLine, type Sinks } from '../outbound.ts';
+import { recipeBlocks, substitute } from '../recipe-blocks.ts';
+
+const enabled = postfixTierAvailable();
+
+describe.runIf(enabled)('recipe: verify-and-secure-levels', () => {
+  let work = '';
+  let sinks: Sinks | undefined;
+  let client: PostfixInstance | undefined;
+  // Listener ports of the sink: good = mx.partner.example from the trusted test CA, wrongName =
+  // mx.other.example (trusted CA), unknownCa = mx.partner.example from a CA the client does not know,
+  // relay = relay.example.net (trusted CA).
+  let good = 0, wrongName = 0, unknownCa = 0, relay = 0;
+  const hop = (port: number) => `[127.0.0.1]:${port}`;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'pf-verify-'));
+    mkdirSync(join(work, 'ca1'));
+    mkdirSync(join(work, 'ca2'));
+    const pki = createPki(join(work, 'ca1'));
+    const otherPki = createPki(join(work, 'ca2'));
+    sinks = await startSinks([
+      { tls: pki.server('mx.partner.example') },
+      { tls: pki.server('mx.other.example') },
+      { tls: otherPki.server('mx.partner.example') },
+      { tls: pki.server('relay.example.net') },
+    ]);
+    [good, wrongName, unknownCa, relay] = sinks.ports as [number, number, number, number];
+
+    const { main, policy } = recipeBlocks('verify-and-secure-levels');
+    // The recipe's own entries, keyed by the test's next hops: the partner entry guards three servers.
+    const table = await installPolicy(work, rekeyPolicy(policy, {
+      'partner.example': [hop(good), hop(wrongName), hop(unknownCa)],
+      '[relay.example.net]:587': [hop(relay)],
+    }));
+    client = await startClient({
+      main: substitute(main, { '/etc/ssl/certs/ca-certificates.crt': pki.caCert, 'hash:/etc/postfix/tls_policy': table }),
+      routes: {
+        'good.test': hop(good), 'wrong.test': hop(wrongName), 'unknown.test': hop(unknownCa), 'relay.test': hop(relay),
+        // Same servers, reached through a next hop with no policy entry (port spelled with a leading zero).
+        'nopolicy-good.test': `[127.0.0.1]:0${good}`, 'nopolicy-unknown.test': `[127.0.0.1]:0${unknownCa}`,
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled([client?.stop(), sinks?.pf.stop()]);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('secure with match= delivers to the right certificate and logs Verified', async () => {
+    const d = await deliver(client!, 'user@good.test');
+    expect(d.status).toBe('sent');
+    expect(await waitForTlsLine(client!, good)).toMatch(/^Verified TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:\d+: TLSv1\.[23]/);
+  });
+
+  it('secure defers a CA-signed certificate for the wrong name', async () => {
+    const d = await deliver(client!, 'user@wrong.test');
+    expect(d.status).toBe('deferred');
+    expect(d.line).toContain('Server certificate not verified');
+    expect(client!.log()).toMatch(new RegExp(`server certificate verification failed for 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${wrongName}: num=62:hostname mismatch`));
+    expect(client!.log()).toMatch(new RegExp(`Untrusted TLS connection established to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${wrongName}: `));
+  });
+
+  it('secure defers the right name from an untrusted CA', async () => {
+    const d = await deliver(client!, 'user@unknown.test');
+    expect(d.status).toBe('deferred');
+    expect(d.line).toContain('Server certificate not verified');
+    expect(client!.log()).toMatch(new RegExp(`certificate verification failed for 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${unknownCa}: untrusted issuer /CN=`));
+  });
+
+  it('verify with match= delivers to the relay and logs Verified', async () => {
+    const d = await deliver(client!, 'user@relay.test');
+    expect(d.status).toBe('sent');
+    expect(await waitForTlsLine(client!, relay)).toMatch(/^Verified TLS connection established/);
+  });
+
+  it('without a policy entry the level stays may: Trusted for the known CA, Untrusted for an unknown one', async () => {
+    expect((await deliver(client!, 'user@nopolicy-good.test')).status).toBe('sent');
+    expect((await deliver(client!, 'user@nopolicy-unknown.test')).status).toBe('sent');
+    const log = client!.log();
+    expect(log).toMatch(new RegExp(`Trusted TLS connection established to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:0?${good}: `));
+    expect(log).toMatch(new RegExp(`Untrusted TLS connection established to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:0?${unknownCa}: `));
+  });
+});
