@@ -27,6 +27,10 @@ export default defineConfig({
   // Tests that build a modified copy of content/ use their own cache, so no stale render is reused.
   ...(process.env.ASTRO_CACHE_DIR ? { cacheDir: process.env.ASTRO_CACHE_DIR } : {}),
   trailingSlash: 'always',
+  vite: {
+    // Search UI on demand: see src/scripts/lazy-pagefind-ui.ts.
+    resolve: { alias: [{ find: /^@pagefind\/default-ui$/, replacement: fileURLToPath(new URL('./src/scripts/lazy-pagefind-ui.ts', import.meta.url)) }] },
+  },
   markdown: {
     // The unified (remark) processor: recipe config blocks are checked by a remark plugin.
     processor: unified({ remarkPlugins: [remarkCheckConfig({ facts, onProblems: (lines) => blockProblems.push(...lines) })] }),

@@ -57,10 +57,4 @@ export interface ParseProblem extends Position {
   fix: string;
 }
 
-export function ruleDocsUrl(ruleId: string): string {
-  return `/rules/${ruleId}/`;
-}
-
-export function parameterDocsUrl(name: string): string {
-  return `/parameters/${name}/`;
-}
+export { rulePath as ruleDocsUrl, parameterPath as parameterDocsUrl } from './urls.ts';

@@ -3,26 +3,11 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, visit } from './browser.ts';
+import { templates } from './templates.ts';
 
 const baseUrl = inject('baseUrl');
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
-export const templates = {
-  home: '/',
-  recipe: '/recipes/inbound-opportunistic-starttls/',
-  recipes: '/recipes/',
-  parameter: '/parameters/smtpd_tls_security_level/',
-  'deprecated parameter': '/parameters/smtpd_use_tls/',
-  'parameter index': '/parameters/',
-  rule: '/rules/tls-required-on-mx/',
-  rules: '/rules/',
-  checker: '/check/',
-  explainer: '/explain/',
-  protocol: '/protocols/TLSv1.3/',
-  'security level': '/security-levels/verify/',
-  'cipher grade': '/cipher-grades/medium/',
-  releases: '/releases/',
-};
 
 async function axeViolations(page: Page): Promise<string[]> {
   await page.addScriptTag({ path: axePath });

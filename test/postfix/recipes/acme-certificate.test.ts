@@ -1,0 +1,114 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPki } from '../certs.ts';
+import { postfixTierAvailable, startPostfix, starttlsProbe, type PostfixInstance } from '../harness.ts';
+import { recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { repoRoot } from '../../support/content.ts';
+
+const enabled = postfixTierAvailable();
+const NAME = 'mail.example.com';
+
+/** The deploy hook script exactly as the recipe prints it (the here-document in its sh block). */
+function deployHook(): string {
+  const text = readFileSync(join(repoRoot, 'content/recipes/acme-certificate.md'), 'utf8');
+  const m = /cat > \/etc\/letsencrypt\/renewal-hooks\/deploy\/postfix-reload <<'EOF'\n([\s\S]*?)\nEOF\n/.exec(text);
+  if (!m) throw new Error('deploy hook not found in the recipe');
+  return `${m[1]}\n`;
+}
+
+/** Lays out one certbot "version" N: archive/<name>/{privkeyN,fullchainN}.pem, root-only like certbot does. */
+function installVersion(le: string, n: number, key: string, cert: string, caCert: string): void {
+  const archive = join(le, 'archive', NAME);
+  copyFileSync(key, join(archive, `privkey${n}.pem`));
+  chmodSync(join(archive, `privkey${n}.pem`), 0o600);
+  // fullchain = leaf + issuer (here the test CA stands in for the intermediate).
+  writeFileSync(join(archive, `fullchain${n}.pem`), readFileSync(cert, 'utf8') + readFileSync(caCert, 'utf8'), { mode: 0o644 });
+  for (const [link, file] of [['privkey.pem', `privkey${n}.pem`], ['fullchain.pem', `fullchain${n}.pem`]] as const) {
+    const path = join(le, 'live', NAME, link);
+    rmSync(path, { force: true });
+    symlinkSync(join('..', '..', 'archive', NAME, file), path);
+  }
+}
+
+const verifyingProbe = (port: number, caCert: string) =>
+  starttlsProbe(port, ['-CAfile', caCert, '-verify_hostname', NAME, '-verify_return_error']);
+
+describe.runIf(enabled)('recipe: acme-certificate', () => {
+  let pf: PostfixInstance | undefined;
+  let work = '';
+  let le = '';
+  let caCert = '';
+  let renewed: { key: string; cert: string };
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'pf-acme-'));
+    const pki = createPki(work);
+    caCert = pki.caCert;
+    const first = pki.server(NAME, 'rsa');
+    renewed = pki.server(NAME, 'ecdsa'); // certbot 2.x renews to ECDSA keys by default
+    le = join(work, 'letsencrypt');
+    for (const d of [le, join(le, 'archive'), join(le, 'live'), join(le, 'archive', NAME), join(le, 'live', NAME)]) mkdirSync(d, { mode: 0o700 });
+    installVersion(le, 1, first.key, first.cert, caCert);
+    const { main } = recipeBlocks('acme-certificate');
+    pf = await startPostfix({
+      main: substitute(main, { '/etc/letsencrypt': le }),
+      master: '127.0.0.1:@PORT@ inet n - n - - smtpd',
+    });
+  });
+
+  afterAll(async () => {
+    await pf?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('serves the certbot-layout certificate from root-only files, and it verifies for the host name', async () => {
+    expect(statSync(join(le, 'archive')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(le, 'live')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(le, 'archive', NAME, 'privkey1.pem')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(le, 'archive', NAME, 'privkey1.pem')).uid).toBe(0);
+    const res = await verifyingProbe(pf!.ports[0]!, caCert);
+    expect(res.stdout + res.stderr).toMatch(/Verification: OK/);
+    expect(res.stdout + res.stderr).toMatch(/Peer certificate: CN = mail\.example\.com/);
+    expect(res.stdout + res.stderr).toMatch(/Signature type: RSA-PSS/);
+  });
+
+  it('passes posttls-finger at the secure level', async () => {
+    // posttls-finger reads a main.cf; the test instance's stands in for /etc/postfix.
+    const res = spawnSync('/usr/sbin/posttls-finger', ['-c', '-l', 'secure', '-F', caCert, `[127.0.0.1]:${pf!.ports[0]}`, NAME], {
+      encoding: 'utf8', timeout: 20_000, env: { ...process.env, MAIL_CONFIG: pf!.dir },
+    });
+    expect(res.stdout + res.stderr).toMatch(/Verified TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:\d+/);
+  });
+
+  it('serves the renewed certificate once the deploy hook has run', async () => {
+    installVersion(le, 2, renewed.key, renewed.cert, caCert);
+    // Without a reload the smtpd process that served the earlier probes (idle, not yet past max_idle)
+    // still holds the old certificate.
+    const stale = await verifyingProbe(pf!.ports[0]!, caCert);
+    expect(stale.stdout + stale.stderr).toMatch(/Signature type: RSA-PSS/);
+    const hook = join(work, 'postfix-reload');
+    writeFileSync(hook, deployHook(), { mode: 0o755 });
+    // certbot would run it with its own environment; MAIL_CONFIG points `postfix` at the test instance.
+    const res = spawnSync(hook, [], {
+      encoding: 'utf8', timeout: 20_000,
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', MAIL_CONFIG: pf!.dir, RENEWED_LINEAGE: join(le, 'live', NAME) },
+    });
+    expect(res.status, res.stderr).toBe(0);
+    await pf!.waitForLog(/postfix\/postfix-script\[\d+\]: refreshing the Postfix mail system/);
+    await pf!.waitForLog(/postfix\/master\[\d+\]: reload -- version/);
+    // Reloaded services start fresh processes; poll briefly until a new connection lands on one.
+    const deadline = Date.now() + 10_000;
+    let out = '';
+    while (Date.now() < deadline) {
+      const probe = await verifyingProbe(pf!.ports[0]!, caCert);
+      out = probe.stdout + probe.stderr;
+      if (/Signature type: ECDSA/.test(out)) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(out).toMatch(/Signature type: ECDSA/);
+    expect(out).toMatch(/Verification: OK/);
+  });
+});

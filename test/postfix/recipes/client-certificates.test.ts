@@ -1,0 +1,127 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectedRules } from '../../../src/markdown/config-blocks.ts';
+import { createPki } from '../certs.ts';
+import { capture, postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
+import { localizeMaster, recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { repoRoot } from '../../support/content.ts';
+
+const enabled = postfixTierAvailable();
+const recipe = () => readFileSync(join(repoRoot, 'content/recipes/client-certificates.md'), 'utf8');
+// The placeholder fingerprints printed on the page; the test swaps in those of its own certificates.
+const PAGE_CERT_FP = '30:7D:AB:77:49:B3:69:7D:93:0B:AB:79:44:FC:57:3C:52:76:F4:FF:15:D4:26:92:71:93:7A:22:9B:5C:81:CA';
+const PAGE_PKEY_FP = 'cf:07:e2:45:28:66:1a:77:48:df:44:f2:c5:d0:b0:5a:86:41:a5:b9:b7:a2:1e:87:05:64:15:6a:a8:53:55:32';
+
+/** The page's clean master.cf blocks one by one (the three variants of the submission service). */
+function masterVariants(): string[] {
+  return [...recipe().matchAll(/^```postfix-master([^\n]*)\n([\s\S]*?)^```\s*$/gm)]
+    .filter((m) => expectedRules(m[1]).length === 0).map((m) => m[2]!);
+}
+
+/** A lookup table as printed on the page (text block titled with its path). */
+function pageTable(path: string): string {
+  const m = new RegExp(`^\`\`\`text title="${path}"\\n([\\s\\S]*?)^\`\`\`$`, 'm').exec(recipe());
+  if (!m) throw new Error(`table ${path} not found in the recipe`);
+  return m[1]!;
+}
+
+function openssl(args: string[], input?: string): string {
+  const res = spawnSync('openssl', args, { input, encoding: 'utf8', timeout: 20_000 });
+  if (res.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${res.stderr}`);
+  return res.stdout;
+}
+const certFingerprint = (cert: string) => openssl(['x509', '-in', cert, '-noout', '-fingerprint', '-sha256']).trim().split('=')[1]!;
+function pkeyFingerprint(cert: string): string {
+  const pub = openssl(['x509', '-in', cert, '-noout', '-pubkey']);
+  const der = spawnSync('openssl', ['pkey', '-pubin', '-outform', 'DER'], { input: pub, timeout: 20_000 }).stdout;
+  const res = spawnSync('openssl', ['dgst', '-sha256', '-c'], { input: der, encoding: 'utf8', timeout: 20_000 });
+  return res.stdout.trim().split('= ')[1]!;
+}
+
+describe.runIf(enabled)('recipe: client-certificates', () => {
+  let pf: PostfixInstance | undefined;
+  let work = '';
+  let fingerprintPort = 0;
+  let accessPort = 0;
+  let requirePort = 0;
+  let app1: { key: string; cert: string }; // listed by certificate fingerprint (both tables)
+  let scanner: { key: string; cert: string }; // listed by public-key fingerprint with permit_auth_destination
+  let stranger: { key: string; cert: string }; // same CA, listed nowhere
+
+  const relay = async (port: number, who: { key: string; cert: string } | null, to = 'someone@example.net') =>
+    (await capture('swaks', ['--server', `127.0.0.1:${port}`, '--tls', '--ehlo', 'client.test', '--from', 'app1@example.com', '--to', to,
+      '--quit-after', 'RCPT', ...(who ? ['--tls-cert', who.cert, '--tls-key', who.key] : [])])).stdout;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'pf-ccert-'));
+    const pki = createPki(work);
+    const server = pki.server('relay.example.com');
+    app1 = pki.server('app1.example.com');
+    scanner = pki.server('scanner.example.com', 'rsa');
+    stranger = pki.server('stranger.example.com');
+
+    const files = {
+      '/etc/postfix/tls/relay.key.pem': server.key,
+      '/etc/postfix/tls/relay.fullchain.pem': server.cert,
+      '/etc/postfix/tls/clients-ca.pem': pki.caCert,
+      '/etc/postfix/relay_clientcerts': join(work, 'relay_clientcerts'),
+      '/etc/postfix/ccert_access': join(work, 'ccert_access'),
+    };
+    const fingerprints = { [PAGE_CERT_FP]: certFingerprint(app1.cert), [PAGE_PKEY_FP]: pkeyFingerprint(scanner.cert) };
+    for (const name of ['relay_clientcerts', 'ccert_access']) {
+      writeFileSync(join(work, name), substitute(pageTable(`/etc/postfix/${name}`), fingerprints));
+    }
+    mkdirSync(join(work, 'cfg'));
+    writeFileSync(join(work, 'cfg', 'main.cf'), '');
+    const built = spawnSync('/usr/sbin/postmap', ['-c', join(work, 'cfg'), `hash:${files['/etc/postfix/relay_clientcerts']}`, `hash:${files['/etc/postfix/ccert_access']}`], { encoding: 'utf8', timeout: 20_000 });
+    expect(built.status, built.stderr).toBe(0);
+
+    const { main } = recipeBlocks('client-certificates');
+    const [byFingerprint, byAccess, requireCert] = masterVariants();
+    expect(requireCert).toBeDefined();
+    pf = await startPostfix({
+      ports: 3,
+      // relay_domains is test scaffolding: a domain this server relays for, for permit_auth_destination.
+      main: `${substitute(main, files)}\nrelay_domains = partner.example\n`,
+      master: [
+        localizeMaster(byFingerprint!, { submission: '127.0.0.1:@PORT@' }),
+        localizeMaster(byAccess!, { submission: '127.0.0.1:@PORT2@' }),
+        localizeMaster(requireCert!, { submission: '127.0.0.1:@PORT3@' }),
+      ].map((b) => substitute(b, files)).join('\n'),
+    });
+    [fingerprintPort, accessPort, requirePort] = pf.ports as [number, number, number];
+  });
+
+  afterAll(async () => {
+    await pf?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('relays for a listed certificate fingerprint, though the certificate is not from a trusted CA', async () => {
+    expect(await relay(fingerprintPort, app1)).toMatch(/<~\s+250 2\.1\.5 Ok/);
+    await pf!.waitForLog(/postfix\/submission\/smtpd\[\d+\]: Untrusted TLS connection established from localhost\[127\.0\.0\.1\]/);
+  });
+
+  it('rejects an unlisted certificate and a client without one', async () => {
+    expect(await relay(fingerprintPort, stranger)).toMatch(/<~\*\s+554 5\.7\.1 .*Access denied/);
+    expect(await relay(fingerprintPort, null)).toMatch(/<~\*\s+554 5\.7\.1 .*Access denied/);
+  });
+
+  it('applies per-certificate actions from check_ccert_access', async () => {
+    expect(await relay(accessPort, app1)).toMatch(/<~\s+250 2\.1\.5 Ok/);
+    // The scanner's entry is its public-key fingerprint with permit_auth_destination.
+    expect(await relay(accessPort, scanner, 'someone@partner.example')).toMatch(/<~\s+250 2\.1\.5 Ok/);
+    expect(await relay(accessPort, scanner)).toMatch(/<~\*\s+554 5\.7\.1 .*Access denied/);
+    expect(await relay(accessPort, stranger)).toMatch(/<~\*\s+554 5\.7\.1 .*Access denied/);
+  });
+
+  it('with smtpd_tls_req_ccert drops clients without a certificate and admits a trusted one', async () => {
+    const none = await relay(requirePort, null);
+    expect(none).toMatch(/<~\*\s+421 4\.7\.1 .*No client certificate presented/);
+    expect(await relay(requirePort, app1)).toMatch(/<~\s+250 2\.1\.5 Ok/);
+    await pf!.waitForLog(/postfix\/submission\/smtpd\[\d+\]: Trusted TLS connection established from localhost\[127\.0\.0\.1\]/);
+  });
+});

@@ -1,0 +1,135 @@
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPki } from '../certs.ts';
+import { postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
+import { localizeMaster, recipeBlocks, substitute } from '../recipe-blocks.ts';
+
+const enabled = postfixTierAvailable();
+const USER = 'alice@mail.example.com';
+const PASSWORD = 'correct horse';
+
+/**
+ * A stand-in for Dovecot's auth socket (the protocol smtpd speaks with smtpd_sasl_type = dovecot): it offers
+ * PLAIN and LOGIN and accepts exactly one user and password. Runs in this process, so every client command
+ * below must be asynchronous (a blocking spawnSync would stall the socket while smtpd waits on it).
+ */
+function startFakeDovecotAuth(path: string): Promise<Server> {
+  const server = createServer((sock) => {
+    sock.write('VERSION\t1\t2\nMECH\tPLAIN\tplaintext\nMECH\tLOGIN\tplaintext\nSPID\t1\nCUID\t1\nCOOKIE\t0123456789abcdef0123456789abcdef\nDONE\n');
+    let buf = '';
+    sock.on('data', (chunk) => {
+      buf += chunk.toString();
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        const fields = buf.slice(0, i).split('\t');
+        buf = buf.slice(i + 1);
+        if (fields[0] !== 'AUTH') continue;
+        const id = fields[1];
+        const resp = fields.find((f) => f.startsWith('resp='));
+        if (!resp) { sock.write(`FAIL\t${id}\n`); continue; }
+        const [, user, pass] = Buffer.from(resp.slice(5), 'base64').toString().split('\0');
+        sock.write(user === USER && pass === PASSWORD ? `OK\t${id}\tuser=${user}\n` : `FAIL\t${id}\tuser=${user}\n`);
+      }
+    });
+    sock.on('error', () => {});
+  });
+  return new Promise((resolve) => server.listen(path, () => { chmodSync(path, 0o666); resolve(server); }));
+}
+
+/** Runs a command without blocking the event loop, with a hard time limit. */
+function run(cmd: string, args: string[], timeoutMs = 15_000): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(cmd, args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, out: `${stdout}${stderr}` });
+    });
+    child.stdin?.end('QUIT\n');
+  });
+}
+
+/** Implicit TLS: the handshake starts at once, no -starttls. */
+const probe = (port: number, args: string[] = []) =>
+  run('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-brief', ...args]);
+const swaks = (port: number, args: string[]) =>
+  run('swaks', ['--server', `127.0.0.1:${port}`, '--tls-on-connect', '--ehlo', 'client.test', '--from', USER, '--to', 'bob@remote.example', '--quit-after', 'RCPT', ...args]);
+
+/** Connects in plaintext like an SMTP client and collects whatever the server sends within `waitMs`. */
+function plaintextGreeting(port: number, waitMs: number): Promise<string> {
+  return new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1');
+    let got = '';
+    sock.on('data', (d) => { got += d.toString('latin1'); });
+    // The server resets the connection once it sees plaintext where a ClientHello belongs.
+    sock.on('error', () => resolve(got));
+    setTimeout(() => { sock.write('EHLO client.test\r\n'); setTimeout(() => { sock.destroy(); resolve(got); }, 500); }, waitMs);
+  });
+}
+
+describe.runIf(enabled)('recipe: implicit-tls-465', () => {
+  let pf: PostfixInstance | undefined;
+  let auth: Server | undefined;
+  let work = '';
+  let port = 0;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'pf-smtps-'));
+    chmodSync(work, 0o755); // smtpd runs as the postfix user and must reach the auth socket
+    const socket = join(work, 'auth');
+    auth = await startFakeDovecotAuth(socket);
+    const { key, cert } = createPki(work).server('mail.example.com');
+    const { main, master } = recipeBlocks('implicit-tls-465');
+    pf = await startPostfix({
+      main: substitute(main, {
+        '/etc/postfix/tls/mail.key.pem': key,
+        '/etc/postfix/tls/mail.fullchain.pem': cert,
+        'smtpd_sasl_path = private/auth': `smtpd_sasl_path = ${socket}`,
+      }),
+      master: localizeMaster(master, { submissions: '127.0.0.1:@PORT@' }),
+    });
+    port = pf.ports[0]!;
+  });
+
+  afterAll(async () => {
+    await pf?.stop();
+    await new Promise((r) => (auth ? auth.close(r) : r(undefined)));
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('speaks TLS from the first byte and greets inside the TLS session', async () => {
+    // -ign_eof: keep reading after stdin ends, until the server answers QUIT and closes.
+    const res = await probe(port, ['-tls1_3', '-ign_eof']);
+    expect(res.out).toMatch(/Protocol version: TLSv1\.3/);
+    // s_client prints only decrypted application data, so the greeting and QUIT reply came through TLS.
+    expect(res.out).toMatch(/^220 mx\.test\.example ESMTP\r?\n221 2\.0\.0 Bye/m);
+  });
+
+  it('sends no plaintext greeting, and logs an SSL_accept error for a plaintext client', async () => {
+    const got = await plaintextGreeting(port, 1500);
+    expect(got).not.toMatch(/220/);
+    await pf!.waitForLog(/postfix\/submissions\/smtpd\[\d+\]: SSL_accept error from localhost\[127\.0\.0\.1\]/);
+  });
+
+  it('lists AUTH in the first EHLO; the right password may relay, a wrong one gets 535', async () => {
+    const ok = await swaks(port, ['--auth', 'PLAIN', '--auth-user', USER, '--auth-password', PASSWORD]);
+    expect(ok.out).not.toMatch(/STARTTLS/);
+    expect(ok.out).toMatch(/<~\s+250[ -]AUTH PLAIN LOGIN/);
+    expect(ok.out).toMatch(/<~\s+235 2\.7\.0 Authentication successful/);
+    expect(ok.out).toMatch(/<~\s+250 2\.1\.5 Ok/);
+    const bad = await swaks(port, ['--auth', 'PLAIN', '--auth-user', USER, '--auth-password', 'wrong']);
+    expect(bad.out).toMatch(/<~\*\s+535 5\.7\.8/);
+  });
+
+  it('does not let a client relay without logging in', async () => {
+    const res = await swaks(port, []);
+    expect(res.out).toMatch(/<~\*\s+5\d\d 5\.7\.1 .*Access denied/);
+  });
+
+  it('refuses TLSv1.1 (wrapper mode uses the mandatory protocol list)', async () => {
+    const res = await probe(port, ['-tls1_1', '-cipher', 'DEFAULT:@SECLEVEL=0']);
+    expect(res.out).not.toMatch(/Protocol version: TLSv1\.1/);
+    expect(res.out).toMatch(/alert protocol version/);
+    await pf!.waitForLog(/postfix\/submissions\/smtpd\[\d+\]: warning: TLS library problem: .*unsupported protocol/);
+  });
+});

@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPki } from '../certs.ts';
+import { capture, postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
+import { localizeMaster, recipeBlocks, substitute } from '../recipe-blocks.ts';
+
+const enabled = postfixTierAvailable();
+const NAME = 'mx.example.com';
+// Test scaffolding: 127.0.0.1 is in the harness's mynetworks, which postscreen would allowlist, and the
+// default 6-second greet wait would slow every first contact down.
+const SCAFFOLD = 'postscreen_access_list =\npostscreen_greet_wait = 1s\n';
+
+const swaks = async (port: number, tls = true) => (await capture('swaks', ['--server', `127.0.0.1:${port}`, ...(tls ? ['--tls'] : []),
+  '--ehlo', 'client.test', '--from', 'you@example.org', '--to', 'postmaster@example.com', '--quit-after', 'RCPT'])).stdout;
+
+describe.runIf(enabled)('recipe: tls-for-postscreen', () => {
+  let pf: PostfixInstance | undefined;
+  let split: PostfixInstance | undefined; // the "-o only on smtpd" mistake
+  let work = '';
+  let caCert = '';
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'pf-postscreen-'));
+    const pki = createPki(work);
+    caCert = pki.caCert;
+    const { key, cert } = pki.server(NAME);
+    const files = { '/etc/postfix/tls/mx.key.pem': key, '/etc/postfix/tls/mx.fullchain.pem': cert };
+    const { main, master } = recipeBlocks('tls-for-postscreen');
+    // The harness already runs a tlsproxy service; drop the recipe's copy so it is not defined twice.
+    const services = localizeMaster(master.split('\n').filter((l) => !/^tlsproxy\s/.test(l)).join('\n'), { smtp: '127.0.0.1:@PORT@' });
+    pf = await startPostfix({
+      ports: 2,
+      main: `${substitute(main, files)}\n${SCAFFOLD}`,
+      // A second postscreen whose tlsproxy is missing (own cache, same smtpd behind it).
+      master: `${services}\n127.0.0.1:@PORT2@ inet n - n - 1 postscreen\n  -o tlsproxy_service_name=notlsproxy\n  -o postscreen_cache_map=btree:$data_directory/postscreen_cache2`,
+    });
+    split = await startPostfix({
+      main: `smtpd_tls_loglevel = 1\npostscreen_pipelining_enable = yes\n${SCAFFOLD}`,
+      master: `127.0.0.1:@PORT@ inet n - n - 1 postscreen\nsmtpd pass - - n - - smtpd\n  -o smtpd_tls_security_level=may\n  -o smtpd_tls_chain_files=${key},${cert}`,
+    });
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled([pf?.stop(), split?.stop()]);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('postscreen offers STARTTLS to a new client and tlsproxy does the handshake', async () => {
+    const res = await capture('openssl', ['s_client', '-starttls', 'smtp', '-connect', `127.0.0.1:${pf!.ports[0]}`, '-brief',
+      '-CAfile', caCert, '-verify_hostname', NAME, '-verify_return_error'], 'QUIT\n');
+    expect(res.stdout + res.stderr).toMatch(/Verification: OK/);
+    await pf!.waitForLog(/postfix\/tlsproxy\[\d+\]: Anonymous TLS connection established from \[127\.0\.0\.1\]:\d+: TLSv1\.3/);
+    expect(pf!.log()).not.toMatch(/postfix\/smtpd\[\d+\]: .*TLS connection established/);
+  });
+
+  it('postscreen ends the first full session with 450 at RCPT TO and logs PASS NEW', async () => {
+    const out = await swaks(pf!.ports[0]!);
+    expect(out).toMatch(/<-\s+250-STARTTLS/);
+    expect(out).toMatch(/<~\*\s+450 4\.3\.2 Service currently unavailable/);
+    await pf!.waitForLog(/postfix\/postscreen\[\d+\]: PASS NEW \[127\.0\.0\.1\]/);
+  });
+
+  it('hands the next connection to smtpd, which offers STARTTLS with the same certificate', async () => {
+    const out = await swaks(pf!.ports[0]!);
+    expect(out).toMatch(/<~\s+250 2\.1\.5 Ok/);
+    await pf!.waitForLog(/postfix\/postscreen\[\d+\]: PASS OLD \[127\.0\.0\.1\]/);
+    await pf!.waitForLog(/postfix\/smtpd\[\d+\]: Anonymous TLS connection established from localhost\[127\.0\.0\.1\]: TLSv1\.3/);
+    const res = await capture('openssl', ['s_client', '-starttls', 'smtp', '-connect', `127.0.0.1:${pf!.ports[0]}`, '-brief',
+      '-CAfile', caCert, '-verify_hostname', NAME, '-verify_return_error'], 'QUIT\n');
+    expect(res.stdout + res.stderr).toMatch(/Verification: OK/);
+    expect(res.stdout + res.stderr).toMatch(/Peer certificate: CN = mx\.example\.com/);
+  });
+
+  it('without a reachable tlsproxy, postscreen announces STARTTLS but answers it with 454', async () => {
+    const out = (await capture('swaks', ['--server', `127.0.0.1:${pf!.ports[1]}`, '--tls', '--ehlo', 'client.test', '--quit-after', 'TLS'])).stdout;
+    expect(out).toMatch(/<-\s+250-STARTTLS/);
+    expect(out).toMatch(/<\*\*\s+454 4\.7\.0 TLS not available due to local problem/);
+    await pf!.waitForLog(/postfix\/postscreen\[\d+\]: warning: connect to private\/notlsproxy service: No such file or directory/);
+  });
+
+  it('with TLS only on the smtpd line, postscreen offers no STARTTLS but smtpd later does', async () => {
+    const first = await swaks(split!.ports[0]!, false);
+    expect(first).toMatch(/<\*\*\s+450 4\.3\.2 Service currently unavailable/);
+    expect(first).not.toMatch(/STARTTLS/);
+    await split!.waitForLog(/postfix\/postscreen\[\d+\]: PASS NEW \[127\.0\.0\.1\]/);
+    const second = await swaks(split!.ports[0]!, false);
+    expect(second).toMatch(/<-\s+250-STARTTLS/);
+  });
+});
