@@ -1,6 +1,6 @@
 // A throwaway real Postfix for tests: own config dir, queue and log, listening on 127.0.0.1 high ports.
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync, utimesSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,17 @@ export function postfixTierAvailable(): boolean {
   const missing = missingCommands({ postfix: '/usr/sbin/postfix', postconf: '/usr/sbin/postconf', openssl: '/usr/bin/openssl', swaks: '/usr/bin/swaks' });
   if (process.getuid?.() !== 0) missing.push('root privileges (postfix start needs root)');
   return requireTier('postfix', missing, INSTALL_HINT);
+}
+
+/**
+ * Writes a Postfix config file with a modification time in the past: Postfix programs wait (about two
+ * seconds) before reading a main.cf/master.cf changed within the last moment, in case it is still being
+ * written. Back-dating keeps every postconf/postfix call in the tests instant.
+ */
+export function writeConfigFile(path: string, text: string): void {
+  writeFileSync(path, text);
+  const past = new Date(Date.now() - 60_000);
+  utimesSync(path, past, past);
 }
 
 /** A free TCP port on 127.0.0.1 (the kernel picks; released before Postfix binds it). */
@@ -87,7 +98,7 @@ export async function startPostfix(opts: InstanceOptions = {}): Promise<PostfixI
 
   mkdirSync(join(dir, 'queue'));
   mkdirSync(join(dir, 'data'));
-  writeFileSync(join(dir, 'main.cf'), fill(`
+  writeConfigFile(join(dir, 'main.cf'), fill(`
 compatibility_level = 3.6
 queue_directory = @DIR@/queue
 data_directory = @DIR@/data
@@ -107,7 +118,7 @@ maillog_file_prefixes = /var, /dev/stdout, /tmp
 smtpd_banner = $myhostname ESMTP
 ${opts.main ?? ''}
 `));
-  writeFileSync(join(dir, 'master.cf'), fill(`${opts.master ?? ''}\n${STOCK_UNIX_SERVICES}`));
+  writeConfigFile(join(dir, 'master.cf'), fill(`${opts.master ?? ''}\n${STOCK_UNIX_SERVICES}`));
 
   await runPostfix(dir, 'set-permissions');
   await runPostfix(dir, 'start');

@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { rawDefaultAt, statusAt, type Facts } from '../../src/lib/facts.ts';
 import { compareVersions } from '../../src/lib/versions.ts';
 import { realFacts } from '../support/content.ts';
-import { postfixTierAvailable } from './harness.ts';
+import { postfixTierAvailable, writeConfigFile } from './harness.ts';
 
 const enabled = postfixTierAvailable();
 
@@ -82,8 +82,8 @@ describe.runIf(enabled)('parameter data vs the installed Postfix', () => {
         return s !== 'not-yet' && s !== 'removed';
       });
       const lines = (file: string) => usable.filter((p) => p.example_file === file).map((p) => `# ${p.name}\n${p.example.trim()}\n`).join('\n');
-      writeFileSync(join(dir, 'main.cf'), lines('main.cf'));
-      writeFileSync(join(dir, 'master.cf'), lines('master.cf'));
+      writeConfigFile(join(dir, 'main.cf'), lines('main.cf'));
+      writeConfigFile(join(dir, 'master.cf'), lines('master.cf'));
       const main = spawnSync('/usr/sbin/postconf', ['-c', dir, '-n'], { encoding: 'utf8', timeout: 30_000 });
       expect(main.stderr.split('\n').filter((l) => /unused parameter/.test(l))).toEqual([]);
       expect(main.status).toBe(0);
