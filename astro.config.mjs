@@ -6,6 +6,7 @@ import { contentLint } from './src/integrations/content-lint.ts';
 import { recipeBlockGate } from './src/integrations/recipe-block-gate.ts';
 import { postfixGrammars } from './src/markdown/grammars/index.ts';
 import { searchRanking } from './src/search-ranking.ts';
+import { groupRecipes } from './src/utils/recipe-groups.ts';
 import { remarkCheckConfig } from './src/markdown/remark-check-config.ts';
 import { parameterLinks } from './src/markdown/expressive-code-parameter-links.ts';
 import { loadContentDir } from './scripts/lib/content-files.ts';
@@ -19,6 +20,11 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 // Facts for the recipe block checker; content problems are reported by the contentLint integration.
 const { content } = await loadContentDir(root, resolve(root, contentDir));
 const facts = factsFromData(factsDataFromContent(content));
+const recipeSidebar = groupRecipes(content.recipes.map((r) => r.value)).map((g) => ({
+  label: g.label,
+  collapsed: true,
+  items: g.items.map((r) => ({ label: r.title, link: `/recipes/${r.slug}/` })),
+}));
 /** Filled by the recipe block checker; the gate integration fails the build if anything lands here. */
 const blockProblems = [];
 
@@ -60,10 +66,7 @@ export default defineConfig({
             { label: 'Checker rules', link: '/rules/' },
           ],
         },
-        {
-          label: 'Recipes',
-          items: [{ label: 'All recipes', link: '/recipes/' }],
-        },
+        { label: 'Recipes', items: [{ label: 'All recipes', link: '/recipes/' }, ...recipeSidebar] },
       ],
     }),
   ],
