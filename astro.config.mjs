@@ -34,8 +34,13 @@ export default defineConfig({
   ...(process.env.ASTRO_CACHE_DIR ? { cacheDir: process.env.ASTRO_CACHE_DIR } : {}),
   trailingSlash: 'always',
   vite: {
-    // Search UI on demand: see src/scripts/lazy-pagefind-ui.ts.
-    resolve: { alias: [{ find: /^@pagefind\/default-ui$/, replacement: fileURLToPath(new URL('./src/scripts/lazy-pagefind-ui.ts', import.meta.url)) }] },
+    // Search UI and its styles on demand: see src/scripts/lazy-pagefind-ui.ts.
+    resolve: {
+      alias: [
+        { find: /^@pagefind\/default-ui$/, replacement: fileURLToPath(new URL('./src/scripts/lazy-pagefind-ui.ts', import.meta.url)) },
+        { find: /^@pagefind\/default-ui\/css\/ui\.css$/, replacement: fileURLToPath(new URL('./src/styles/empty.css', import.meta.url)) },
+      ],
+    },
   },
   markdown: {
     // The unified (remark) processor: recipe config blocks are checked by a remark plugin.

@@ -76,21 +76,34 @@ try {
     const page = await browser.newPage();
     await page.goto(url + '/', { waitUntil: 'networkidle' });
     await page.locator('button[data-open-modal]:not([disabled])').waitFor();
+    // Everything search costs, from opening the dialog to the first query's results: the UI's script and
+    // stylesheet, Pagefind's wasm, metadata, filters, index chunks and result fragments (gzip -9, as for weight).
+    let searchBytes = 0;
+    page.on('response', (r) => { if (/\/pagefind\/|\/ui-core\.|\/pagefind-ui\./.test(r.url())) void r.body().then((b) => { searchBytes += gz(b); }, () => {}); });
     await page.keyboard.press('Control+k');
     await page.locator('.pagefind-ui__search-input').waitFor();
     await page.waitForTimeout(500);
-    let searchBytes = 0;
-    page.on('response', (r) => { if (r.url().includes('/pagefind/')) void r.body().then((b) => { searchBytes += b.length; }, () => {}); });
+    // Time from the last keystroke of a query to its first result, in the real search box. First: the first
+    // query after opening the dialog, which may still wait on index chunks. Later: once they are loaded.
+    const timeQuery = async (query: string) => {
+      await page.fill('.pagefind-ui__search-input', '');
+      await page.keyboard.type(query.slice(0, -1));
+      await page.evaluate(`window.__t0 = 0; window.__t1 = 0; window.__q = ${JSON.stringify(query)}; new MutationObserver((m, o) => { const el = document.querySelector('.pagefind-ui__message'); if (window.__t0 && el && el.textContent.includes(window.__q) && document.querySelector('.pagefind-ui__result')) { window.__t1 = performance.now(); o.disconnect(); } }).observe(document.body, { childList: true, subtree: true, characterData: true })`);
+      await page.evaluate(`window.__t0 = performance.now()`);
+      await page.keyboard.type(query.slice(-1));
+      // Polled from outside: the page's CSP forbids the eval that waitForFunction needs.
+      for (let i = 0; i < 200 && !Number(await page.evaluate('window.__t1')); i++) await page.waitForTimeout(50);
+      return Number(await page.evaluate(`window.__t1 - window.__t0`));
+    };
     const query = 'smtpd_tls_security_level';
-    await page.keyboard.type(query.slice(0, -1));
-    await page.evaluate(`window.__t0 = 0; new MutationObserver(() => { if (window.__t0 && !window.__t1 && document.querySelector('.pagefind-ui__result')) window.__t1 = performance.now(); }).observe(document.body, { childList: true, subtree: true })`);
-    await page.evaluate(`window.__t0 = performance.now()`);
-    await page.keyboard.type(query.slice(-1));
-    await page.locator('.pagefind-ui__result').first().waitFor();
+    const coldMs = await timeQuery(query);
     await page.waitForTimeout(300);
-    const uiMs = Number(await page.evaluate(`window.__t1 - window.__t0`));
+    const firstQueryBytes = searchBytes;
+    const warm: number[] = [];
+    for (const q of ['smtp_tls_policy_maps', 'tls_high_cipherlist', 'smtpd_tls_auth_only']) warm.push(await timeQuery(q));
+    warm.sort((a, b) => a - b);
     const apiMs = Number(await page.evaluate(`(async () => { const pf = await import('/pagefind/pagefind.js'); await pf.init(); await pf.search('warmup'); const t = performance.now(); const r = await pf.search('${query}'); await r.results[0].data(); return performance.now() - t; })()`));
-    console.log(`\nSearch "${query}": ${kb(searchBytes)} fetched by the search box for the query; last keystroke -> first result ${uiMs.toFixed(0)} ms in the UI (includes its input debounce); Pagefind API alone ${apiMs.toFixed(1)} ms`);
+    console.log(`\nSearch box, last keystroke -> first result: first query ${coldMs.toFixed(0)} ms (search fetched ${kb(firstQueryBytes)} by then, UI included), later queries median ${warm[1].toFixed(0)} ms; Pagefind API alone ${apiMs.toFixed(1)} ms (baseline: the UI's input pause, 40 ms)`);
     await page.close();
 
     // Checker: 1 000 lines in the page vs the engine in Node.

@@ -28,7 +28,7 @@ describe.runIf(baseUrl)('built site in Chromium', () => {
 
   it('a parameter page shows role, type, default, since and the section anchors', async () => {
     const { page } = await visit(browser, `${baseUrl}/parameters/smtpd_tls_security_level/`);
-    const facts = await page.locator('.param-facts').innerText();
+    const facts = await page.locator('dl.facts').innerText();
     expect(facts).toMatch(/Read by\s+SMTP server/);
     expect(facts).toMatch(/Type\s+enum/);
     expect(facts).toMatch(/Since\s+Postfix 2\.3/);

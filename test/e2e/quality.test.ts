@@ -34,7 +34,13 @@ describe.runIf(baseUrl)('quality budgets on every template', () => {
 
   it('the search dialog has no axe violations and is usable from the keyboard', async () => {
     const { page, consoleErrors } = await visit(browser, `${baseUrl}/`);
+    // Everything the page has fetched since it started loading.
+    const searchAssets = async () => (await page.evaluate(`performance.getEntriesByType('resource').map((e) => e.name)`) as string[])
+      .filter((u) => /\/pagefind\/|\/ui-core\.|\/pagefind-ui\./.test(u)); // not the small lazy-pagefind-ui wrapper
     await page.locator('button[data-open-modal]:not([disabled])').waitFor();
+    // Idle time in which Starlight would have built the search UI, had it not been deferred.
+    await page.waitForTimeout(1500);
+    expect(await searchAssets(), 'nothing of search is fetched before the dialog opens').toEqual([]);
     await page.keyboard.press('Control+k');
     // activeElement rather than :focus (which needs the window focused); polled slowly because Starlight
     // loads the search UI on requestIdleCallback, and constant polling leaves the page no idle time.
@@ -44,6 +50,9 @@ describe.runIf(baseUrl)('quality budgets on every template', () => {
     const first = page.locator('dialog[open] .pagefind-ui__result-link').first();
     await first.waitFor();
     expect(await first.getAttribute('href')).toBe('/parameters/smtpd_tls_security_level/');
+    // Pagefind's stylesheet arrives with the UI and is applied (the results area takes the free width).
+    expect((await searchAssets()).filter((u) => /\/_astro\/pagefind-ui\.[\w-]+\.css$/.test(u))).toHaveLength(1);
+    expect(await page.evaluate(`getComputedStyle(document.querySelector('.pagefind-ui__results-area')).flexGrow`)).toBe('1000');
     expect(await axeViolations(page)).toEqual([]);
     await page.close();
   });

@@ -8,20 +8,30 @@ import { launchChromium } from './browser.ts';
 
 const baseUrl = inject('baseUrl');
 
-/** Runs queries with Pagefind's own JS API inside the page and returns the top result URLs. */
-async function search(page: Page, queries: string[], top = 1): Promise<Record<string, string[]>> {
+type Hit = { url: string; content: string; filters: Record<string, string[]> };
+
+/** Runs queries with Pagefind's own JS API inside the page and returns the top results. */
+async function searchHits(page: Page, queries: string[], top = 1, filters: Record<string, string> = {}): Promise<Record<string, Hit[]>> {
   // Passed as source text: the test runner would otherwise rewrite the dynamic import().
-  return page.evaluate(`(async ({ queries, top, ranking }) => {
+  return page.evaluate(`(async ({ queries, top, ranking, filters }) => {
     const pagefind = await import('/pagefind/pagefind.js');
     await pagefind.options({ ranking });
     await pagefind.init();
     const out = {};
     for (const q of queries) {
-      const { results } = await pagefind.search(q);
-      out[q] = await Promise.all(results.slice(0, top).map(async (r) => (await r.data()).url));
+      const { results } = await pagefind.search(q, { filters });
+      out[q] = await Promise.all(results.slice(0, top).map(async (r) => {
+        const { url, content, filters } = await r.data();
+        return { url, content, filters };
+      }));
     }
     return out;
-  })(${JSON.stringify({ queries, top, ranking: searchRanking })})`);
+  })(${JSON.stringify({ queries, top, ranking: searchRanking, filters })})`);
+}
+
+async function search(page: Page, queries: string[], top = 1, filters: Record<string, string> = {}): Promise<Record<string, string[]>> {
+  const hits = await searchHits(page, queries, top, filters);
+  return Object.fromEntries(Object.entries(hits).map(([q, list]) => [q, list.map((h) => h.url)]));
 }
 
 describe.runIf(baseUrl)('search', () => {
@@ -51,5 +61,21 @@ describe.runIf(baseUrl)('search', () => {
     expect(first).toBe(parameterPath('smtpd_use_tls'));
     const res = await fetch(baseUrl + first);
     expect(await res.text()).toMatch(/Deprecated since Postfix [\d.]+\.<\/strong>\s*Use\s*<a href="\/parameters\/smtpd_tls_security_level\/"/);
+  });
+
+  it('filters by role and by status', async () => {
+    const { mandatory_protocols: smtpdOnly } = await search(page, ['mandatory_protocols'], 10, { role: 'smtpd' });
+    expect(smtpdOnly).toEqual([parameterPath('smtpd_tls_mandatory_protocols')]);
+    const { smtpd_use_tls: deprecated } = await search(page, ['smtpd_use_tls'], 10, { status: 'deprecated' });
+    expect(deprecated).toContain(parameterPath('smtpd_use_tls'));
+    expect(deprecated).not.toContain(parameterPath('smtpd_tls_security_level'));
+  });
+
+  it('indexes the key facts as readable text, so excerpts do not run labels and values together', async () => {
+    const { smtpd_tls_security_level: [hit] } = await searchHits(page, ['smtpd_tls_security_level']);
+    expect(hit.filters).toEqual({ role: ['smtpd'], status: ['current'] });
+    expect(hit.content).toMatch(/Read by SMTP server \(smtpd\)\. Type enum\. /);
+    // The filter values are attributes, not text: "smtpdcurrent" would otherwise open the indexed content.
+    expect(hit.content).not.toMatch(/smtpdcurrent|currentRead/);
   });
 });
