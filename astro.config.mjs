@@ -26,6 +26,7 @@ const recipeSidebar = groupRecipes(content.recipes.map((r) => r.value)).map((g) 
   items: g.items.map((r) => ({ label: r.title, link: `/recipes/${r.slug}/` })),
 }));
 /** Filled by the recipe block checker; the gate integration fails the build if anything lands here. */
+/** @type {string[]} */
 const blockProblems = [];
 
 export default defineConfig({

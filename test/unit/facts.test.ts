@@ -10,7 +10,7 @@ const digest: Parameter = {
     { from: '3.6', value: '${{$compatibility_level} <level {3.6} ? {md5} : {sha256}}', compat: [{ below: '3.6', value: 'md5' }] },
   ],
   deprecated: { since: '3.9', replacement: ['smtp_tls_security_level'] },
-  related: [], summary: 'x'.repeat(10), description: 'x'.repeat(20), pitfalls: [], example: 'x = y', sources: ['postconf(5)'],
+  related: [], summary: 'x'.repeat(10), description: 'x'.repeat(20), pitfalls: [], example: 'x = y', example_file: 'main.cf', sources: ['postconf(5)'],
 };
 
 describe('versions and defaults', () => {

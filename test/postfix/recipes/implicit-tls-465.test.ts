@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer, type Server } from 'node:net';
+import { connect, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
+import { runAsync as run, startFakeDovecotAuth } from '../dovecot-auth.ts';
 import { postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
 import { localizeMaster, recipeBlocks, substitute } from '../recipe-blocks.ts';
 
@@ -12,42 +12,6 @@ const enabled = postfixTierAvailable();
 const USER = 'alice@mail.example.com';
 const PASSWORD = 'correct horse';
 
-/**
- * A stand-in for Dovecot's auth socket (the protocol smtpd speaks with smtpd_sasl_type = dovecot): it offers
- * PLAIN and LOGIN and accepts exactly one user and password. Runs in this process, so every client command
- * below must be asynchronous (a blocking spawnSync would stall the socket while smtpd waits on it).
- */
-function startFakeDovecotAuth(path: string): Promise<Server> {
-  const server = createServer((sock) => {
-    sock.write('VERSION\t1\t2\nMECH\tPLAIN\tplaintext\nMECH\tLOGIN\tplaintext\nSPID\t1\nCUID\t1\nCOOKIE\t0123456789abcdef0123456789abcdef\nDONE\n');
-    let buf = '';
-    sock.on('data', (chunk) => {
-      buf += chunk.toString();
-      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-        const fields = buf.slice(0, i).split('\t');
-        buf = buf.slice(i + 1);
-        if (fields[0] !== 'AUTH') continue;
-        const id = fields[1];
-        const resp = fields.find((f) => f.startsWith('resp='));
-        if (!resp) { sock.write(`FAIL\t${id}\n`); continue; }
-        const [, user, pass] = Buffer.from(resp.slice(5), 'base64').toString().split('\0');
-        sock.write(user === USER && pass === PASSWORD ? `OK\t${id}\tuser=${user}\n` : `FAIL\t${id}\tuser=${user}\n`);
-      }
-    });
-    sock.on('error', () => {});
-  });
-  return new Promise((resolve) => server.listen(path, () => { chmodSync(path, 0o666); resolve(server); }));
-}
-
-/** Runs a command without blocking the event loop, with a hard time limit. */
-function run(cmd: string, args: string[], timeoutMs = 15_000): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(cmd, args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, out: `${stdout}${stderr}` });
-    });
-    child.stdin?.end('QUIT\n');
-  });
-}
 
 /** Implicit TLS: the handshake starts at once, no -starttls. */
 const probe = (port: number, args: string[] = []) =>
@@ -77,7 +41,7 @@ describe.runIf(enabled)('recipe: implicit-tls-465', () => {
     work = mkdtempSync(join(tmpdir(), 'pf-smtps-'));
     chmodSync(work, 0o755); // smtpd runs as the postfix user and must reach the auth socket
     const socket = join(work, 'auth');
-    auth = await startFakeDovecotAuth(socket);
+    auth = await startFakeDovecotAuth(socket, USER, PASSWORD);
     const { key, cert } = createPki(work).server('mail.example.com');
     const { main, master } = recipeBlocks('implicit-tls-465');
     pf = await startPostfix({
