@@ -69,7 +69,11 @@ describe.runIf(baseUrl)('/explain/ in Chromium', () => {
     await expect(page.getByRole('status').textContent()).resolves
       .toBe('4 lines: 2 lines explained (1 warning, 1 OK), 1 TLS line not recognised, 1 line not about TLS.');
     // Parameter links point at the reference pages; nothing else is linked off-site.
-    await expect(page.locator('#line-2 a[href="/parameters/smtp_tls_CAfile/"]').count()).resolves.toBe(1);
+    const paramLink = page.locator('#line-2 a[href="/parameters/smtp_tls_cafile/"]');
+    await expect(paramLink.count()).resolves.toBe(1);
+    const target = await fetch(baseUrl + await paramLink.getAttribute('href'));
+    expect(target.status).toBe(200);
+    expect(await target.text()).toMatch(/<h1[^>]*>smtp_tls_CAfile<\/h1>/);
 
     const url = new URL(page.url());
     expect(url.search).toBe('');

@@ -121,6 +121,19 @@ describe.runIf(enabled)('real Postfix log lines are explained by the expected pa
     expectAllTlsLinesExplained(text, 'postfix/smtpd');
   });
 
+  it('a client that does not trust the server certificate: "certificate verify failed" there, "unknown ca" here', async () => {
+    const offset = server!.log().length;
+    // Only the system's CAs: the test CA is unknown to the client, which gives up on the handshake.
+    const probe = await starttlsProbe(server!.ports[0]!, ['-verify_return_error']);
+    const clientLine = probe.stderr.split('\n').find((l) => /certificate verify failed/.test(l));
+    expect(clientLine, probe.stderr).toBeDefined();
+    expectPattern(clientLine!, /certificate verify failed/, 'openssl-certificate-verify-failed');
+
+    const text = await logAfter(server!, offset, /disconnect from localhost\[127\.0\.0\.1\] .*starttls=0\/1/);
+    expectPattern(text, /TLS library problem: .*alert unknown ca/, 'openssl-alert-unknown-ca');
+    expectAllTlsLinesExplained(text, 'postfix/smtpd');
+  });
+
   it('a plaintext Postfix client against the encrypt level: "Must issue a STARTTLS command first"', async () => {
     const offset = client!.log().length;
     const inject = await capture('swaks', ['--server', `127.0.0.1:${client!.ports[0]}`, '--from', 'sender@client.test.example',

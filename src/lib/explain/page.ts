@@ -3,6 +3,7 @@
 import { createExplainer, summarise, type ExplainedLine, type ExplainPattern, type Severity } from './explain-log.ts';
 import { logFromFragment, logToFragment } from './fragment.ts';
 import { escapeHtml, renderParagraphs, renderTemplate } from './render.ts';
+import { parameterPath } from '../urls.ts';
 
 export interface EmbeddedData {
   patterns: ExplainPattern[];
@@ -51,7 +52,7 @@ function renderLine(r: ExplainedLine, paramPages: ReadonlySet<string>, patternCo
       : '';
     const params = r.parameters.length
       ? `<p class="line-params">Parameters: ${r.parameters.map((p) => (paramPages.has(p)
-        ? `<a href="/parameters/${encodeURIComponent(p)}/"><code>${escapeHtml(p)}</code></a>`
+        ? `<a href="${escapeHtml(parameterPath(p))}"><code>${escapeHtml(p)}</code></a>`
         : `<code>${escapeHtml(p)}</code>`)).join(', ')}</p>`
       : '';
     return `<li value="${r.lineNumber}" id="line-${r.lineNumber}" class="explain-line kind-explained sev-${r.severity}" data-kind="explained" data-pattern="${escapeHtml(r.patternId)}">`
