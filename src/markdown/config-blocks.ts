@@ -8,8 +8,8 @@ import { compareVersions } from '../lib/versions.ts';
 export interface ConfigBlock {
   kind: FileKind;
   text: string;
-  /** Rule ids the block declares with `expect="a b"`; empty for a block that must come out clean. */
-  expected: string[];
+  /** Rules the block declares with `expect="a b"`; empty for a block that must come out clean. */
+  expected: ExpectedRule[];
   /** 1-based line of the opening fence in the Markdown file. */
   line: number;
 }
@@ -21,10 +21,26 @@ export interface BlockMismatch {
   missing: string[];
 }
 
-/** Reads `expect="rule-a rule-b"` (or expect=rule-a,rule-b) from a fence's meta string. */
-export function expectedRules(meta: string | null | undefined): string[] {
+/** A rule an anti-pattern block shows; `rule@3.9` means only from that release on (e.g. a deprecation). */
+export interface ExpectedRule {
+  rule: string;
+  /** First release on which the rule must be reported; before it, the rule must not be. */
+  from?: string;
+}
+
+/** Reads `expect="rule-a rule-b@3.9"` (or expect=rule-a,rule-b) from a fence's meta string. */
+export function expectedRuleSpecs(meta: string | null | undefined): ExpectedRule[] {
   const m = /(?:^|\s)expect=(?:"([^"]*)"|(\S+))/.exec(meta ?? '');
-  return m ? (m[1] ?? m[2] ?? '').split(/[\s,]+/).filter(Boolean) : [];
+  const words = m ? (m[1] ?? m[2] ?? '').split(/[\s,]+/).filter(Boolean) : [];
+  return words.map((w) => {
+    const [rule, from] = w.split('@') as [string, string | undefined];
+    return from ? { rule, from } : { rule };
+  });
+}
+
+/** The rule ids of `expect="..."`, whatever release they apply from. */
+export function expectedRules(meta: string | null | undefined): string[] {
+  return expectedRuleSpecs(meta).map((e) => e.rule);
 }
 
 /** Releases from `from` to `to` (inclusive; `to` defaults to the newest). */
@@ -51,9 +67,9 @@ export function blockFindings(block: ConfigBlock, context: readonly ConfigBlock[
 
 /** Compares actual and declared findings; info findings count only when declared. */
 export function compareBlock(block: ConfigBlock, findings: Finding[], version: string): BlockMismatch | undefined {
-  const expected = new Set(block.expected);
-  const unexpected = findings.filter((f) => f.severity !== 'info' && !expected.has(f.rule));
-  const missing = block.expected.filter((rule) => !findings.some((f) => f.rule === rule));
+  const expectedHere = block.expected.filter((e) => !e.from || compareVersions(version, e.from) >= 0).map((e) => e.rule);
+  const unexpected = findings.filter((f) => f.severity !== 'info' && !expectedHere.includes(f.rule));
+  const missing = expectedHere.filter((rule) => !findings.some((f) => f.rule === rule));
   return unexpected.length || missing.length ? { block, version, unexpected, missing } : undefined;
 }
 

@@ -1,13 +1,14 @@
 // Remark plugin: every postfix-main / postfix-master / postfix-policy block in a recipe is run through the
 // engine for each Postfix release the recipe applies to. A block must come out clean unless it declares
-// the findings it shows (expect="rule-id ..."), and those are printed under it. Any disagreement fails the
-// build with the recipe file, the line and the finding.
+// the findings it shows (expect="rule-id ...", or "rule-id@3.9" for a finding that starts with a release),
+// and those are printed under it. Any disagreement fails the build with the recipe file, the line and the
+// finding.
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Facts } from '../lib/facts.ts';
 import { rulePath } from '../lib/urls.ts';
 import { configBlockKinds } from './grammars/index.ts';
-import { blockFindings, compareBlock, describeMismatch, expectedRules, releasesBetween, type ConfigBlock } from './config-blocks.ts';
+import { blockFindings, compareBlock, describeMismatch, expectedRuleSpecs, releasesBetween, type ConfigBlock } from './config-blocks.ts';
 
 interface MdNode {
   type: string;
@@ -50,7 +51,7 @@ export function remarkCheckConfig({ facts, onProblems }: { facts: Facts; onProbl
       for (const child of node.children ?? []) {
         const kind = child.type === 'code' && child.lang ? configBlockKinds[child.lang as keyof typeof configBlockKinds] : undefined;
         if (kind) {
-          found.push({ node: child, parent: node, block: { kind, text: child.value ?? '', expected: expectedRules(child.meta), line: child.position?.start.line ?? 1 } });
+          found.push({ node: child, parent: node, block: { kind, text: child.value ?? '', expected: expectedRuleSpecs(child.meta), line: child.position?.start.line ?? 1 } });
         } else walk(child);
       }
     };
@@ -65,7 +66,7 @@ export function remarkCheckConfig({ facts, onProblems }: { facts: Facts; onProbl
         const findings = blockFindings(block, blocks, facts, version);
         const mismatch = compareBlock(block, findings, version);
         if (mismatch) problems.push(...describeMismatch(name, mismatch));
-        if (version === versions.at(-1)) shown = findings.filter((f) => block.expected.includes(f.rule));
+        if (version === versions.at(-1)) shown = findings.filter((f) => block.expected.some((e) => e.rule === f.rule));
       }
       if (block.expected.length > 0) {
         node.meta = /title=/.test(node.meta ?? '') ? node.meta : `${node.meta ?? ''} title="Don't do this"`.trim();

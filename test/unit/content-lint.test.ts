@@ -55,6 +55,31 @@ describe('content lint', () => {
     ]);
   });
 
+  it('holds SMTP/LMTP twins to the same "since" (except SMTP-only TLS in 2.2)', () => {
+    const twin = (name: string, role: string, other: string, since: string): SourceFile => {
+      const f = param(name, `twin: ${other}`);
+      return { ...f, text: f.text.replace('role: smtpd', `role: ${role}`).replaceAll('"3.6"', `"${since}"`) };
+    };
+    expect(lint(twin('smtp_x', 'smtp', 'lmtp_x', '3.6'), twin('lmtp_x', 'lmtp', 'smtp_x', '3.6'))).toEqual([]);
+    expect(lint(twin('smtp_x', 'smtp', 'lmtp_x', '3.7'), twin('lmtp_x', 'lmtp', 'smtp_x', '3.6')).sort()).toEqual([
+      'content/parameters/lmtp_x.yaml:7: field "since": "3.6" differs from its twin smtp_x ("3.7")',
+      'content/parameters/smtp_x.yaml:7: field "since": "3.7" differs from its twin lmtp_x ("3.6")',
+    ]);
+  });
+
+  it('requires a recipe to be proven on a release inside its own range', () => {
+    const recipe = (from: string): SourceFile => ({
+      file: 'content/recipes/r.md',
+      text: ['---', 'title: A recipe for the lint tests', 'summary: Long enough summary for the recipe schema.',
+        'postfix:', `  from: "${from}"`, 'parameters: [smtpd_a]', 'proof:', '  test: r', '  postfix: "3.6"',
+        '  checks: [The test checks something real.]', '---', 'Body.', ''].join('\n'),
+    });
+    expect(lint(param('smtpd_a'), recipe('3.6'))).toEqual([]);
+    expect(lint(param('smtpd_a'), recipe('3.7'))).toEqual([
+      `content/recipes/r.md:9: field "proof.postfix": proven on Postfix 3.6, outside the recipe's own range (postfix.from/to)`,
+    ]);
+  });
+
   it('reports schema errors with the field line, not a stack trace', () => {
     const bad = param('smtpd_a');
     bad.text = bad.text.replace('role: smtpd', 'role: server');

@@ -1,3 +1,4 @@
+import { compareVersions } from '../versions.ts';
 import type { Content, Located } from './load-content.ts';
 import type { ContentProblem } from './problem.ts';
 
@@ -51,6 +52,12 @@ export function crossCheck(content: Content): ContentProblem[] {
       parameter(entry, ['twin'], p.twin);
       const twin = parameters.get(p.twin);
       if (twin && twin.twin !== p.name) at(entry, ['twin'], 'twin', `"${p.twin}" does not name "${p.name}" as its twin`);
+      // SMTP and LMTP twins share one client implementation, so they arrive together; the one exception is
+      // Postfix 2.2, whose TLS support was SMTP-only (the LMTP client gained TLS in 2.3).
+      const lmtp = p.role === 'lmtp' ? p : twin;
+      const smtp = p.role === 'lmtp' ? twin : p;
+      const tlsBeforeLmtp = smtp?.since === '2.2' && lmtp?.since === '2.3';
+      if (twin && twin.since !== p.since && !tlsBeforeLmtp) at(entry, ['since'], 'since', `"${p.since}" differs from its twin ${p.twin} ("${twin.since}")`);
     }
   }
 
@@ -69,6 +76,10 @@ export function crossCheck(content: Content): ContentProblem[] {
   for (const entry of content.recipes) {
     release(entry, ['postfix', 'from'], entry.value.postfix.from);
     release(entry, ['postfix', 'to'], entry.value.postfix.to);
+    const { postfix, proof } = entry.value;
+    if (proof && (compareVersions(proof.postfix, postfix.from) < 0 || (postfix.to && compareVersions(proof.postfix, postfix.to) > 0))) {
+      at(entry, ['proof', 'postfix'], 'proof.postfix', `proven on Postfix ${proof.postfix}, outside the recipe's own range (postfix.from/to)`);
+    }
     entry.value.parameters.forEach((name, i) => parameter(entry, ['parameters', i], name));
   }
   return problems;
