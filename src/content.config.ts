@@ -3,8 +3,10 @@ import { file, glob } from 'astro/loaders';
 import { docsLoader } from '@astrojs/starlight/loaders';
 import { docsSchema } from '@astrojs/starlight/schema';
 import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
 import {
-  cipherGradeSchema, logPatternSchema, parameterSchema, protocolSchema, recipeSchema, releaseSchema, securityLevelSchema,
+  cipherGradeSchema, logPatternSchema, nonTlsParametersSchema, parameterSchema, protocolSchema, recipeSchema, releaseSchema,
+  securityLevelSchema,
 } from './lib/schema/index.ts';
 
 // Field-level docs live on the schemas in src/lib/schema/ (one JSDoc line per field); the same
@@ -26,6 +28,11 @@ export const collections = {
   }),
   /** TLS-related parameters, one file each. */
   parameters: defineCollection({ loader: yamlDir('parameters'), schema: parameterSchema }),
+  /** Names of Postfix's non-TLS parameters (one entry, "names"), for the checker's typo detection. */
+  nonTlsParameters: defineCollection({
+    loader: file(`${contentDir}/non-tls-parameters.yaml`, { parser: (text) => [{ id: 'names', ...(parseYaml(text) as object) }] }),
+    schema: nonTlsParametersSchema.extend({ id: z.literal('names') }),
+  }),
   /** SSL/TLS protocol versions. */
   protocols: defineCollection({ loader: yamlDir('protocols'), schema: protocolSchema }),
   /** Cipher grades (high, medium, ...). */

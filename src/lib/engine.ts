@@ -9,7 +9,7 @@ export {
 } from './engine-types.ts';
 export { kindFromName } from './file-kinds.ts';
 export { rules, ruleById, type Rule, type RuleContext } from './rules/index.ts';
-export { inTlsScope, unknownParameters } from './rules/unknown-parameter.ts';
+export { judgesName, unknownParameters } from './rules/unknown-parameter.ts';
 export { buildEffectiveConfig, type EffectiveConfig, type Resolved } from './config/effective.ts';
 export type { Service, Endpoint, Program } from './config/services.ts';
 export { stockMasterCf } from './config/stock-master-cf.ts';

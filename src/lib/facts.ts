@@ -13,6 +13,10 @@ export interface Facts {
   securityLevels: ReadonlyMap<string, SecurityLevel>;
   protocols: ReadonlyMap<string, Protocol>;
   cipherGrades: ReadonlyMap<string, CipherGrade>;
+  /** Names of Postfix's other (non-TLS) parameters: known, but not described. */
+  nonTlsParameterNames: ReadonlySet<string>;
+  /** Suffixes any delivery transport's name may carry (<transport>_destination_rate_delay, ...). */
+  perTransportSuffixes: readonly string[];
 }
 
 /** Plain-data form of Facts, for JSON (the browser bundle) and for tests. */
@@ -22,6 +26,8 @@ export interface FactsData {
   securityLevels: SecurityLevel[];
   protocols: Protocol[];
   cipherGrades: CipherGrade[];
+  /** Optional: without it, only TLS names are known (test fixtures). */
+  nonTlsParameters?: { names: string[]; per_transport_suffixes: string[] };
 }
 
 export function factsFromData(data: FactsData): Facts {
@@ -32,6 +38,8 @@ export function factsFromData(data: FactsData): Facts {
     securityLevels: byName(data.securityLevels),
     protocols: byName(data.protocols),
     cipherGrades: byName(data.cipherGrades),
+    nonTlsParameterNames: new Set(data.nonTlsParameters?.names ?? []),
+    perTransportSuffixes: data.nonTlsParameters?.per_transport_suffixes ?? [],
   };
 }
 
@@ -42,6 +50,7 @@ export function factsDataFromContent(content: Content): FactsData {
     securityLevels: content.securityLevels.map((e) => e.value),
     protocols: content.protocols.map((e) => e.value),
     cipherGrades: content.cipherGrades.map((e) => e.value),
+    ...(content.nonTlsParameters ? { nonTlsParameters: content.nonTlsParameters.value } : {}),
   };
 }
 
@@ -99,5 +108,6 @@ export function engineFactsData(data: FactsData): FactsData {
     securityLevels: data.securityLevels.map((l) => ({ ...l, summary: '', description: '', sources: [] })),
     protocols: data.protocols.map((p) => ({ ...p, summary: '', description: '', openssl: '', sources: [] })),
     cipherGrades: data.cipherGrades.map((g) => ({ ...g, summary: '', description: '', sources: [], changes: [] })),
+    ...(data.nonTlsParameters ? { nonTlsParameters: data.nonTlsParameters } : {}),
   };
 }

@@ -30,14 +30,14 @@ describe('recipe config blocks', async () => {
     });
 
     it(`${file}: a misspelt parameter in any block fails, naming the file and line`, async () => {
-      const known = (await realFacts()).parameters;
+      const facts = await realFacts();
+      const known = new Set([...facts.parameters.keys(), ...facts.nonTlsParameterNames]);
       const lines = source.split('\n');
       const fences = lines.flatMap((l, i) => (FENCE.test(l) ? [i] : []));
       expect(fences.length).toBeGreaterThan(0);
       for (const fence of fences) {
-        // First line in the block that sets a parameter from the reference (`name = value` in main.cf,
-        // `-o name=value` in master.cf). The checker judges names against the TLS reference data, so the
-        // misspelling is made on one of those.
+        // First line in the block that sets a real Postfix parameter, TLS or not (`name = value` in main.cf,
+        // `-o name=value` in master.cf).
         const assigned = (l: string) => /^(?:\s*-o\s+)?([a-z][A-Za-z0-9_]*)\s*=/.exec(l)?.[1];
         const target = lines.findIndex((l, i) => i > fence && known.has(assigned(l) ?? ''));
         const end = lines.findIndex((l, i) => i > fence && /^\s*```\s*$/.test(l));

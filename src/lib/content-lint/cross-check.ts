@@ -61,6 +61,14 @@ export function crossCheck(content: Content): ContentProblem[] {
     }
   }
 
+  const names = content.nonTlsParameters;
+  if (names) {
+    release(names, ['postfix'], names.value.postfix);
+    names.value.names.forEach((n, i) => {
+      if (parameters.has(n)) at(names, ['names', i], `names.${i}`, `"${n}" has its own file in content/parameters; remove it here`);
+    });
+  }
+
   for (const entry of content.protocols) release(entry, ['postfix_since'], entry.value.postfix_since);
   for (const entry of content.securityLevels) release(entry, ['since'], entry.value.since);
   for (const entry of content.cipherGrades) entry.value.changes.forEach((c, i) => release(entry, ['changes', i, 'since'], c.since));

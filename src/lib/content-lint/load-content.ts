@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import {
-  cipherGradeSchema, logPatternSchema, parameterSchema, protocolSchema, recipeSchema, releaseSchema, securityLevelSchema,
-  type CipherGrade, type LogPattern, type Parameter, type Protocol, type Recipe, type Release, type SecurityLevel,
+  cipherGradeSchema, logPatternSchema, nonTlsParametersSchema, parameterSchema, protocolSchema, recipeSchema, releaseSchema,
+  securityLevelSchema, type CipherGrade, type LogPattern, type NonTlsParameters, type Parameter, type Protocol, type Recipe,
+  type Release, type SecurityLevel,
 } from '../schema/index.ts';
 import { parsePositionedYaml, type PositionedYaml } from './positioned-yaml.ts';
 import type { ContentProblem } from './problem.ts';
@@ -39,6 +40,8 @@ export interface Content {
   securityLevels: Located<SecurityLevel>[];
   recipes: Located<RecipeEntry>[];
   logPatterns: Located<LogPattern>[];
+  /** content/non-tls-parameters.yaml; optional so that tests can load a few files on their own. */
+  nonTlsParameters?: Located<NonTlsParameters>;
 }
 
 export interface LoadResult {
@@ -81,6 +84,17 @@ export function loadContent(files: readonly SourceFile[], contentDir = 'content'
         problems.push(...r.problems);
         if (r.value) content.releases.push({ value: r.value, doc: parsed.value, lineOffset: 0 });
       });
+    }
+  }
+
+  const namesFile = files.find((f) => f.file === `${contentDir}/non-tls-parameters.yaml`);
+  if (namesFile) {
+    const parsed = parsePositionedYaml(namesFile.file, namesFile.text);
+    if (!parsed.ok) problems.push(...parsed.problems);
+    else {
+      const r = validateWithSchema(parsed.value, nonTlsParametersSchema);
+      problems.push(...r.problems);
+      if (r.value) content.nonTlsParameters = { value: r.value, doc: parsed.value, lineOffset: 0 };
     }
   }
 

@@ -7,17 +7,25 @@ import { didYouMean, withinDistance } from './support/names.ts';
 import type { Rule } from './types.ts';
 
 /**
- * The engine's data covers Postfix's TLS parameters. A name is judged only when it is in that field: it
- * mentions tls/ssl, or it is a typo of a known name. Other parameters (mydestination, ...) are left alone.
+ * Which unknown names the rule judges. Every TLS parameter is in the data, so a name that mentions tls/ssl
+ * or is a typo of a TLS name is judged. Outside TLS the engine knows names only (non-tls-parameters.yaml),
+ * so it judges a name only when it is a near miss of one of them ("myhostnme") and not a per-transport
+ * setting (<transport>_destination_rate_delay works for any transport in master.cf).
  */
-export function inTlsScope(name: string, facts: Facts): boolean {
+export function judgesName(name: string, facts: Facts): boolean {
   if (/tls|ssl/i.test(name)) return true;
-  // A typo of a TLS name ("smtpd_tsl_security_level"): at most two edits away.
-  if (name.length < 10) return false;
+  if (facts.nonTlsParameterNames.has(name)) return false;
+  if (facts.perTransportSuffixes.some((suffix) => name.length > suffix.length && name.endsWith(suffix))) return false;
+  // A typo ("smtpd_tsl_security_level", "relayhots"): two edits away at most, one for shorter names.
+  const reach = name.length >= 10 ? 2 : name.length >= 6 ? 1 : 0;
+  return reach > 0 && (isNearMiss(name, nameIndex(facts, 'tls'), reach) || isNearMiss(name, nameIndex(facts, 'other'), reach));
+}
+
+function isNearMiss(name: string, index: Map<number, Letters[]>, reach: number): boolean {
   const mine = letterCounts(name);
-  for (const known of namesByLength(facts, name.length)) {
-    // Two edits change at most four letter counts; almost every name is ruled out here, cheaply.
-    if (countDistance(mine, known, 4) <= 4 && withinDistance(name, known.name, 2)) return true;
+  for (const known of index.get(name.length) ?? []) {
+    // k edits change at most 2k letter counts; almost every name is ruled out here, cheaply.
+    if (countDistance(mine, known, 2 * reach) <= 2 * reach && withinDistance(name, known.name, reach)) return true;
   }
   return false;
 }
@@ -48,18 +56,26 @@ function countDistance(a: Letters, b: Letters, limit: number): number {
   return d;
 }
 
-const nameIndex = new WeakMap<Facts, Map<number, Letters[]>>();
-function namesByLength(facts: Facts, length: number): Letters[] {
-  let index = nameIndex.get(facts);
+type NameSet = 'tls' | 'other';
+const nameIndexes = new WeakMap<Facts, Map<NameSet, Map<number, Letters[]>>>();
+
+/** Names by every length within two of their own, for the near-miss search. */
+function nameIndex(facts: Facts, set: NameSet): Map<number, Letters[]> {
+  let perSet = nameIndexes.get(facts);
+  if (!perSet) nameIndexes.set(facts, (perSet = new Map()));
+  let index = perSet.get(set);
   if (!index) {
     index = new Map();
-    for (const name of facts.parameters.keys()) {
+    for (const name of set === 'tls' ? facts.parameters.keys() : facts.nonTlsParameterNames) {
       const entry = letterCounts(name);
-      for (let l = name.length - 2; l <= name.length + 2; l++) index.set(l, [...(index.get(l) ?? []), entry]);
+      for (let l = name.length - 2; l <= name.length + 2; l++) {
+        const list = index.get(l);
+        if (list) list.push(entry); else index.set(l, [entry]);
+      }
     }
-    nameIndex.set(facts, index);
+    perSet.set(set, index);
   }
-  return index.get(length) ?? [];
+  return index;
 }
 
 /** Custom parameters are legitimate when something uses them: a $reference or smtpd_restriction_classes. */
@@ -74,23 +90,24 @@ export function unknownParameters(config: EffectiveConfig): { a: Assignment; sug
   const out: { a: Assignment; suggestion?: string }[] = [];
   const scope = new Map<string, boolean>();
   for (const a of config.allAssignments()) {
-    if (a.nameTemplated || facts.parameters.has(a.name)) continue;
-    if (!scope.has(a.name)) scope.set(a.name, inTlsScope(a.name, facts) && !isUsedCustomName(config, a.name));
+    if (a.nameTemplated || facts.parameters.has(a.name) || facts.nonTlsParameterNames.has(a.name)) continue;
+    if (!scope.has(a.name)) scope.set(a.name, judgesName(a.name, facts) && !isUsedCustomName(config, a.name));
     if (!scope.get(a.name)) continue;
-    out.push({ a, suggestion: didYouMean(a.name, facts.parameters.keys()) });
+    out.push({ a, suggestion: didYouMean(a.name, [...facts.parameters.keys(), ...facts.nonTlsParameterNames]) });
   }
   return out;
 }
 
 export const unknownParameter: Rule = {
   id: 'unknown-parameter',
-  title: 'Unknown TLS parameter',
+  title: 'Unknown or misspelt parameter',
   severity: 'error',
   description:
     'Postfix ignores a parameter it does not know and only logs "unused parameter", so a misspelt name silently leaves '
     + 'the default in effect. The checker knows every TLS-related parameter of every release and suggests the closest '
-    + 'real name. Your own parameters (for example one that master.cf uses as -o x=$my_param) are fine as long as '
-    + 'something references them. Names outside TLS are not judged.',
+    + 'real name. Outside TLS it knows the names of all other parameters (from postconf -d of Postfix 3.7) and reports a '
+    + 'name only when it is a near miss of one of them, such as myhostnme. Your own parameters (for example one that '
+    + 'master.cf uses as -o x=$my_param) are fine as long as something references them.',
   example: {
     file: 'main',
     bad: 'smtpd_tls_securty_level = may',

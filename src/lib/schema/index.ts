@@ -6,3 +6,4 @@ export * from './cipher-grade.ts';
 export * from './security-level.ts';
 export * from './recipe.ts';
 export * from './log-pattern.ts';
+export * from './non-tls-parameters.ts';
