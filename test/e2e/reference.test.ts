@@ -30,6 +30,13 @@ describe.runIf(baseUrl)('reference pages', () => {
     await page.close();
   });
 
+  it('a protocol page shows the list, exclusion and range forms computed from the protocol order', async () => {
+    const { page } = await visit(browser, `${baseUrl}/protocols/TLSv1.2/`);
+    const row = await page.locator('#syntax ~ table tbody tr').first().innerText();
+    expect(row.split('\t').map((c) => c.trim())).toEqual(['TLSv1.2 and newer', 'TLSv1.2, TLSv1.3', '!SSLv2, !SSLv3, !TLSv1, !TLSv1.1', '>=TLSv1.2']);
+    await page.close();
+  });
+
   it('each section heading of a parameter page has a copy-link button that copies its permalink', async () => {
     const context = await browser.newContext();
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
