@@ -91,7 +91,8 @@ export function unknownParameters(config: EffectiveConfig): { a: Assignment; sug
   const scope = new Map<string, boolean>();
   for (const a of config.allAssignments()) {
     if (a.nameTemplated || facts.parameters.has(a.name) || facts.nonTlsParameterNames.has(a.name)) continue;
-    if (!scope.has(a.name)) scope.set(a.name, judgesName(a.name, facts) && !isUsedCustomName(config, a.name));
+    // The reference check first: it is a set lookup, the near-miss search is not.
+    if (!scope.has(a.name)) scope.set(a.name, !isUsedCustomName(config, a.name) && judgesName(a.name, facts));
     if (!scope.get(a.name)) continue;
     out.push({ a, suggestion: didYouMean(a.name, [...facts.parameters.keys(), ...facts.nonTlsParameterNames]) });
   }
