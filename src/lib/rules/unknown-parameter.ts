@@ -23,9 +23,12 @@ export function judgesName(name: string, facts: Facts): boolean {
 
 function isNearMiss(name: string, index: Map<number, Letters[]>, reach: number): boolean {
   const mine = letterCounts(name);
+  const limit = 2 * reach;
   for (const known of index.get(name.length) ?? []) {
-    // k edits change at most 2k letter counts; almost every name is ruled out here, cheaply.
-    if (countDistance(mine, known, 2 * reach) <= 2 * reach && withinDistance(name, known.name, reach)) return true;
+    // k edits change at most 2k letter counts, and so at most 2k of the letters present: almost every name is
+    // ruled out by the one-word comparison of letter sets, most of the rest by the counts.
+    if (popCount(mine.set ^ known.set) > limit) continue;
+    if (countDistance(mine, known, limit) <= limit && withinDistance(name, known.name, reach)) return true;
   }
   return false;
 }
@@ -36,17 +39,34 @@ interface Letters {
   counts: Uint8Array;
   /** The distinct codes present, to touch only those. */
   codes: number[];
+  /** Which characters occur: a bit per letter a-z, one shared bit each for capitals, digits, "_" and the rest. */
+  set: number;
+}
+
+function letterBit(code: number): number {
+  if (code >= 97 && code <= 122) return 1 << (code - 97);
+  if (code >= 65 && code <= 90) return 1 << 26;
+  if (code >= 48 && code <= 57) return 1 << 27;
+  return code === 95 ? 1 << 28 : 1 << 29;
+}
+
+function popCount(x: number): number {
+  let n = 0;
+  for (let v = x >>> 0; v; v &= v - 1) n++;
+  return n;
 }
 
 function letterCounts(name: string): Letters {
   const counts = new Uint8Array(128);
   const codes: number[] = [];
+  let set = 0;
   for (let i = 0; i < name.length; i++) {
     const k = Math.min(name.charCodeAt(i), 127);
     if (counts[k] === 0) codes.push(k);
     counts[k] = Math.min((counts[k] ?? 0) + 1, 255);
+    set |= letterBit(k);
   }
-  return { name, counts, codes };
+  return { name, counts, codes, set };
 }
 
 function countDistance(a: Letters, b: Letters, limit: number): number {
@@ -80,9 +100,17 @@ function nameIndex(facts: Facts, set: NameSet): Map<number, Letters[]> {
 
 /** Custom parameters are legitimate when something uses them: a $reference or smtpd_restriction_classes. */
 export function isUsedCustomName(config: EffectiveConfig, name: string): boolean {
-  if (config.referencedNames.has(name)) return true;
-  const classes = config.resolve('smtpd_restriction_classes').raw ?? '';
-  return classes.split(/[\s,]+/).includes(name);
+  return config.referencedNames.has(name) || restrictionClasses(config).has(name);
+}
+
+const classesByConfig = new WeakMap<EffectiveConfig, Set<string>>();
+function restrictionClasses(config: EffectiveConfig): Set<string> {
+  let classes = classesByConfig.get(config);
+  if (!classes) {
+    classes = new Set((config.resolve('smtpd_restriction_classes').raw ?? '').split(/[\s,]+/).filter(Boolean));
+    classesByConfig.set(config, classes);
+  }
+  return classes;
 }
 
 export function unknownParameters(config: EffectiveConfig): { a: Assignment; suggestion?: string }[] {
