@@ -78,4 +78,34 @@ describe.runIf(baseUrl)('search', () => {
     // The filter values are attributes, not text: "smtpdcurrent" would otherwise open the indexed content.
     expect(hit.content).not.toMatch(/smtpdcurrent|currentRead/);
   });
+
+  it('the search box works from the keyboard alone: query, role filter, open a result', async () => {
+    const ui = await browser.newPage();
+    try {
+      await ui.goto(`${baseUrl}/parameters/`, { waitUntil: 'networkidle' });
+      await ui.locator('button[data-open-modal]:not([disabled])').waitFor();
+      await ui.keyboard.press('Control+k');
+      await expect.poll(() => ui.evaluate('document.activeElement && document.activeElement.className'), { timeout: 15_000, interval: 500 })
+        .toContain('pagefind-ui__search-input');
+      await ui.keyboard.type('mandatory_protocols');
+      await ui.locator('dialog[open] .pagefind-ui__result-link').first().waitFor();
+      const active = () => ui.evaluate(`(() => { const e = document.activeElement; return e ? e.tagName + ':' + (e.getAttribute('value') || e.id || e.textContent || '').trim() : ''; })()`) as Promise<string>;
+      // Tab to the "Role" filter and open it, then to its "smtpd" box and tick it: all by keyboard.
+      for (let i = 0; i < 10 && !/^SUMMARY:Role/.test(await active()); i++) await ui.keyboard.press('Tab');
+      expect(await active()).toMatch(/^SUMMARY:Role/);
+      await ui.keyboard.press('Enter');
+      for (let i = 0; i < 10 && !/^INPUT:.*smtpd$/.test(await active()); i++) await ui.keyboard.press('Tab');
+      expect(await active()).toMatch(/^INPUT:.*smtpd$/);
+      await ui.keyboard.press('Space');
+      // Pages listed (a result's sub-results point at sections of the same page).
+      const hrefs = () => ui.locator('dialog[open] .pagefind-ui__result-link').evaluateAll((as) => [...new Set(as.map((a) => a.getAttribute('href')!.split('#')[0]))]);
+      await expect.poll(hrefs, { timeout: 10_000, interval: 500 }).toEqual([parameterPath('smtpd_tls_mandatory_protocols')]);
+      // Tab on to the result and follow it with Enter.
+      for (let i = 0; i < 20 && !/^A:/.test(await active()); i++) await ui.keyboard.press('Tab');
+      await ui.keyboard.press('Enter');
+      await ui.waitForURL(`**${parameterPath('smtpd_tls_mandatory_protocols')}`);
+    } finally {
+      await ui.close();
+    }
+  });
 });
