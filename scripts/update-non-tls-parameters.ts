@@ -4,10 +4,10 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { postconfDefaults } from './lib/postconf-names.ts';
+import { postconfParameterNames } from './lib/postconf-names.ts';
 
 const root = resolve(import.meta.dirname, '..');
-const { version, names } = postconfDefaults();
+const { version, names } = postconfParameterNames();
 const tls = new Set(readdirSync(join(root, 'content/parameters')).map((f) => f.replace(/\.yaml$/, '')));
 const other = names.filter((n) => !tls.has(n)).sort();
 // "retry" is a transport of the stock master.cf with no parameters of its own, so every retry_* name is one

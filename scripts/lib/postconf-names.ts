@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stockMasterCf } from '../../src/lib/config/stock-master-cf.ts';
 
-export function postconfDefaults(): { version: string; names: string[] } {
+export function postconfParameterNames(): { version: string; names: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'postconf-names-'));
   try {
     writeFileSync(join(dir, 'main.cf'), '');

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { rawDefaultAt, statusAt, type Facts } from '../../src/lib/facts.ts';
 import { compareVersions } from '../../src/lib/versions.ts';
-import { postconfDefaults as postconfNames } from '../../scripts/lib/postconf-names.ts';
+import { postconfParameterNames } from '../../scripts/lib/postconf-names.ts';
 import { realFacts } from '../support/content.ts';
 import { postfixTierAvailable, writeConfigFile } from './harness.ts';
 
@@ -50,7 +50,7 @@ describe.runIf(enabled)('parameter data vs the installed Postfix', () => {
 
   it('knows every other parameter name of the installed Postfix (content/non-tls-parameters.yaml is complete)', () => {
     // The same postconf -d run that generated the list: empty main.cf, the stock master.cf.
-    const { names } = postconfNames();
+    const { names } = postconfParameterNames();
     const missing = names.filter((n) => !facts.parameters.has(n) && !facts.nonTlsParameterNames.has(n));
     expect(missing, 'run node scripts/update-non-tls-parameters.ts').toEqual([]);
     expect(facts.perTransportSuffixes).toContain('_destination_rate_delay');
