@@ -20,6 +20,7 @@ export default defineConfig({
         test: {
           name: 'postfix',
           include: ['test/postfix/**/*.test.ts'],
+          globalSetup: ['test/postfix/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,

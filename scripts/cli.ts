@@ -12,11 +12,13 @@ import { parseArgs } from 'node:util';
 import { check, optionProblems } from '../src/lib/check.ts';
 import type { FileKind, Finding, InputFile } from '../src/lib/engine-types.ts';
 import { kindFromName } from '../src/lib/file-kinds.ts';
+import { releaseDefaults } from '../src/lib/defaults.ts';
 import { factsDataFromContent, factsFromData, newestRelease, type Facts, type FactsData } from '../src/lib/facts.ts';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const usage = `Usage: postfix-tls check [options] [FILE...]
+       postfix-tls defaults [--postfix VERSION] [--compat LEVEL] [NAME...]
 
 Checks the TLS settings of a Postfix configuration: main.cf, master.cf and the source
 form of smtp_tls_policy_maps tables. Templates (Jinja, ERB, Go) are read as far as possible.
@@ -33,12 +35,19 @@ Options:
 Positional FILEs are recognised by name: *main.cf and *master.cf, also as templates
 (main.cf.j2, master.cf.erb, ...). Anything else needs --main, --master or --policy.
 
+The defaults command prints "name = value" lines as postconf -d prints them on that
+release, for every TLS parameter (or the NAMEs given); with --compat, defaults that depend
+on compatibility_level are given as they apply at that level. VERSION may be a patch
+release (3.7.11) or a line (3.7, meaning its newest patch release).
+
 Exit status: 0 no errors, 1 at least one error-severity finding, 2 usage error or unreadable file.
 `;
 
 class UsageError extends Error {}
 
 interface Options {
+  command: 'check' | 'defaults';
+  names: string[];
   postfix?: string;
   compat?: string;
   format: 'text' | 'json';
@@ -67,10 +76,14 @@ function parseCommandLine(argv: string[]): Options {
     throw new UsageError((e as Error).message.split('\n')[0] ?? 'invalid arguments');
   }
   const { values, positionals } = parsed;
-  if (values.help || positionals[0] === 'help') return { format: 'text', files: [], help: true };
+  if (values.help || positionals[0] === 'help') return { command: 'check', names: [], format: 'text', files: [], help: true };
   const [command, ...rest] = positionals;
+  if (command === 'defaults') {
+    if (values.main || values.master || values.policy || values.format) throw new UsageError('defaults takes --postfix, --compat and parameter names only');
+    return { command, names: rest, postfix: values.postfix, compat: values.compat, format: 'text', files: [], help: false };
+  }
   if (command !== 'check') {
-    throw new UsageError(command === undefined ? 'missing command; try "postfix-tls check main.cf"' : `unknown command "${command}"; the only command is "check"`);
+    throw new UsageError(command === undefined ? 'missing command; try "postfix-tls check main.cf"' : `unknown command "${command}"; the commands are "check" and "defaults"`);
   }
   const format = values.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, not "${format}"`);
@@ -85,7 +98,7 @@ function parseCommandLine(argv: string[]): Options {
     files.push({ path, kind });
   }
   if (files.length === 0) throw new UsageError('no files to check; give main.cf, master.cf or --policy FILE');
-  return { postfix: values.postfix, compat: values.compat, format, files, help: false };
+  return { command, names: [], postfix: values.postfix, compat: values.compat, format, files, help: false };
 }
 
 const contentDir = join(projectRoot, 'content');
@@ -169,6 +182,12 @@ export async function main(argv: string[]): Promise<number> {
   if (problems.length > 0) {
     process.stderr.write(`postfix-tls: ${problems.join('; ')}\n`);
     return 2;
+  }
+  if (opts.command === 'defaults') {
+    const { lines, warnings } = releaseDefaults(facts, { postfix: opts.postfix ?? newestRelease(facts), compatibilityLevel: opts.compat, names: opts.names });
+    for (const w of warnings) process.stderr.write(`postfix-tls: warning: ${w}\n`);
+    process.stdout.write(lines.map((l) => `${l}\n`).join(''));
+    return 0;
   }
   const files: InputFile[] = [];
   for (const f of opts.files) {

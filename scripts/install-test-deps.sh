@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the system packages the test tiers need, without any prompt: a real Postfix (left
-# unconfigured: tests run their own throwaway instances), openssl, swaks and Debian's Chromium.
+# unconfigured: tests run their own throwaway instances), openssl, swaks, Debian's Chromium, and the
+# compiler and libraries that build the release matrix from ../shared/postfix-src (scripts/build-postfix-matrix.ts).
 set -euo pipefail
 
-packages=(postfix postfix-doc openssl swaks chromium ca-certificates)
+packages=(postfix postfix-doc openssl swaks chromium ca-certificates xz-utils
+  build-essential m4 libssl-dev libdb-dev liblmdb-dev libsasl2-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,6 @@
 import { buildEffectiveConfig, type EffectiveConfig } from './config/effective.ts';
 import { ruleDocsUrl, type Finding, type InputFile } from './engine-types.ts';
-import { newestRelease, type Facts } from './facts.ts';
+import { newestRelease, resolveVersion, type Facts } from './facts.ts';
 import { parseMainCf } from './parse/main-cf.ts';
 import { parseMasterCf } from './parse/master-cf.ts';
 import { parsePolicyTable } from './parse/policy-table.ts';
@@ -9,7 +9,7 @@ import { rules as allRules, type Rule } from './rules/index.ts';
 export interface CheckOptions {
   files: readonly InputFile[];
   facts: Facts;
-  /** Target Postfix release ("3.7"); defaults to the newest release in the data. */
+  /** Target Postfix release: "3.7.11", or a line ("3.7", its newest patch release); default: the newest release. */
   postfix?: string;
   /** Used when main.cf does not set compatibility_level; defaults to the data's default. */
   compatibilityLevel?: string;
@@ -27,8 +27,8 @@ export function optionProblems(opts: Pick<CheckOptions, 'facts' | 'postfix' | 'c
   const problems: string[] = [];
   const versions = opts.facts.releases.map((r) => r.version);
   if (versions.length === 0) problems.push('the content data has no Postfix releases');
-  if (opts.postfix !== undefined && !versions.includes(opts.postfix)) {
-    problems.push(`unknown Postfix release "${opts.postfix}"; known: ${versions.join(', ')}`);
+  if (opts.postfix !== undefined && !resolveVersion(opts.facts, opts.postfix)) {
+    problems.push(`unknown Postfix release "${opts.postfix}"; known: ${versions.join(', ')} (or a patch release such as ${opts.facts.releases.at(-1)?.latest ?? '3.11.6'})`);
   }
   if (opts.compatibilityLevel !== undefined && !/^(0|1|2|3\.\d{1,2})$/.test(opts.compatibilityLevel)) {
     problems.push(`"${opts.compatibilityLevel}" is not a compatibility_level (0, 1, 2 or 3.x)`);
@@ -40,7 +40,7 @@ export function optionProblems(opts: Pick<CheckOptions, 'facts' | 'postfix' | 'c
 export function analyze(opts: CheckOptions): Analysis {
   const problems = optionProblems(opts);
   if (problems.length > 0) throw new RangeError(problems.join('; '));
-  const version = opts.postfix ?? newestRelease(opts.facts);
+  const version = resolveVersion(opts.facts, opts.postfix ?? newestRelease(opts.facts))!;
   const order = new Map(opts.files.map((f, i) => [f.name, i]));
   const config = buildEffectiveConfig({
     facts: opts.facts, version, compatibilityLevel: opts.compatibilityLevel,

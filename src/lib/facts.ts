@@ -1,6 +1,6 @@
 import type { Content } from './content-lint/load-content.ts';
 import type { CipherGrade, Parameter, Protocol, Release, SecurityLevel } from './schema/index.ts';
-import { compareVersions } from './versions.ts';
+import { compareVersions, lineOf } from './versions.ts';
 
 /**
  * Everything the engine knows about Postfix, built only from content/. Rules read facts from here and
@@ -64,18 +64,43 @@ export function newestRelease(facts: Facts): string {
 /** What a parameter is on a given release. */
 export type ParameterStatus = 'not-yet' | 'available' | 'deprecated' | 'ignored' | 'removed';
 
+/**
+ * True when `version` has reached a change made in `from`, or in one of its back-ports to older lines
+ * (each back-port counts from its patch release to the end of its own line only).
+ */
+export function reached(version: string, from: string, backported: readonly string[] = []): boolean {
+  if (compareVersions(version, from) >= 0) return true;
+  return backported.some((b) => lineOf(b) === lineOf(version) && compareVersions(version, b) >= 0);
+}
+
+/**
+ * Resolves a version as a user gives it: a line on its own ("3.7") means its newest patch release, as
+ * recorded in content/releases.yaml; a patch release ("3.7.11") stays as it is. Undefined when the line is
+ * not a known release.
+ */
+export function resolveVersion(facts: Pick<Facts, 'releases'>, version: string): string | undefined {
+  if (!/^\d+\.\d+(\.\d+)?$/.test(version)) return undefined;
+  const release = facts.releases.find((r) => r.version === lineOf(version));
+  if (!release) return undefined;
+  return version.split('.').length === 2 ? release.latest : version;
+}
+
 export function statusAt(p: Parameter, version: string): ParameterStatus {
-  if (compareVersions(version, p.since) < 0) return 'not-yet';
+  if (!reached(version, p.since, p.since_backported)) return 'not-yet';
   if (p.removed && compareVersions(version, p.removed.since) >= 0) return 'removed';
   if (p.ignored && compareVersions(version, p.ignored.since) >= 0) return 'ignored';
   if (p.deprecated && compareVersions(version, p.deprecated.since) >= 0) return 'deprecated';
   return 'available';
 }
 
-/** The default as `postconf -d` prints it on `version` (may be an expression), or undefined before `since`. */
+/**
+ * The default as `postconf -d` prints it on `version` (may be an expression), or undefined before `since`.
+ * Pass a patch release for exact answers: a line alone ("3.7") is read as its first release (3.7.0).
+ */
 export function rawDefaultAt(p: Parameter, version: string) {
+  if (!reached(version, p.since, p.since_backported)) return undefined;
   let found: Parameter['defaults'][number] | undefined;
-  for (const d of p.defaults) if (compareVersions(d.from, version) <= 0) found = d;
+  for (const d of p.defaults) if (reached(version, d.from, d.backported)) found = d;
   return found;
 }
 
@@ -100,7 +125,7 @@ function lastBranch(expr: string): string {
  */
 export function engineFactsData(data: FactsData): FactsData {
   return {
-    releases: data.releases.map(({ version, date, supported }) => ({ version, date, supported })),
+    releases: data.releases.map(({ version, date, latest, supported }) => ({ version, date, latest, supported })),
     parameters: data.parameters.map((p) => ({
       ...p, summary: '', description: '', pitfalls: [], example: '', sources: [],
       values: p.values?.map((v) => ({ ...v, meaning: '' })),

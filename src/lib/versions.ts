@@ -8,3 +8,6 @@ export function compareVersions(a: string, b: string): number {
   }
   return 0;
 }
+
+/** "3.7.16" -> "3.7": the feature-release line a version belongs to. */
+export const lineOf = (version: string) => version.split('.').slice(0, 2).join('.');

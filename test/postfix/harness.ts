@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { INSTALL_HINT, missingCommands, requireTier } from '../support/tiers.ts';
+import { atLeast, distribution, type PostfixRelease } from './releases.ts';
 
 const run = promisify(execFile);
 
@@ -76,10 +77,15 @@ export interface InstanceOptions {
   ports?: number;
   /** myhostname of the instance. */
   hostname?: string;
+  /** The installation to run (default: the distribution's Postfix). */
+  release?: PostfixRelease;
 }
 
 export interface PostfixInstance {
   dir: string;
+  release: PostfixRelease;
+  /** Path of one of the release's commands: command('postmap'). */
+  command(name: string): string;
   ports: number[];
   /** Full text of the instance's log so far. */
   log(): string;
@@ -91,6 +97,8 @@ export interface PostfixInstance {
 
 /** Creates, configures and starts an instance. Always pair with `await instance.stop()` in afterAll. */
 export async function startPostfix(opts: InstanceOptions = {}): Promise<PostfixInstance> {
+  const release = opts.release ?? distribution();
+  if (!release) throw new Error('no Postfix installation to run (install the postfix package or build the matrix)');
   const dir = mkdtempSync(join(tmpdir(), 'pf-tls-'));
   const ports = await Promise.all(Array.from({ length: opts.ports ?? 1 }, () => freePort()));
   const fill = (text: string) =>
@@ -99,7 +107,7 @@ export async function startPostfix(opts: InstanceOptions = {}): Promise<PostfixI
   mkdirSync(join(dir, 'queue'));
   mkdirSync(join(dir, 'data'));
   writeConfigFile(join(dir, 'main.cf'), fill(`
-compatibility_level = 3.6
+${instanceBase(release)}
 queue_directory = @DIR@/queue
 data_directory = @DIR@/data
 mail_owner = postfix
@@ -120,10 +128,12 @@ ${opts.main ?? ''}
 `));
   writeConfigFile(join(dir, 'master.cf'), fill(`${opts.master ?? ''}\n${STOCK_UNIX_SERVICES}`));
 
-  await runPostfix(dir, 'set-permissions');
-  await runPostfix(dir, 'start');
+  await runPostfix(release, dir, 'set-permissions');
+  await runPostfix(release, dir, 'start');
   const instance: PostfixInstance = {
     dir,
+    release,
+    command: (name) => join(release.sbin, name),
     ports,
     log: () => (existsSync(join(dir, 'maillog')) ? readFileSync(join(dir, 'maillog'), 'utf8') : ''),
     async waitForLog(pattern, timeoutMs = 15_000) {
@@ -135,10 +145,10 @@ ${opts.main ?? ''}
         await new Promise((r) => setTimeout(r, 100));
       }
     },
-    postconf: (...args) => run('/usr/sbin/postconf', ['-c', dir, ...args]),
+    postconf: (...args) => run(join(release.sbin, 'postconf'), ['-c', dir, ...args]),
     async stop() {
       try {
-        await runPostfix(dir, 'stop');
+        await runPostfix(release, dir, 'stop');
       } finally {
         // Stray daemons must not outlive the test: kill anything still running from this dir.
         spawnSync('pkill', ['-f', `-c ${dir}`]);
@@ -150,9 +160,17 @@ ${opts.main ?? ''}
   return instance;
 }
 
+/**
+ * The main.cf lines every instance of a release starts from: where its programs live, and a compatibility
+ * level it understands (3.4 and 3.5 know only the numbered levels 0-2).
+ */
+export function instanceBase(release: PostfixRelease): string {
+  return `compatibility_level = ${atLeast(release, '3.6') ? '3.6' : '2'}\n${release.instanceSettings}`;
+}
+
 /** postfix prints start-up errors only to a tty: run it under script(1) so they reach the error. */
-async function runPostfix(dir: string, command: string): Promise<void> {
-  const res = spawnSync('script', ['-qec', `/usr/sbin/postfix -c ${dir} ${command}`, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+export async function runPostfix(release: PostfixRelease, dir: string, command: string): Promise<void> {
+  const res = spawnSync('script', ['-qec', `${join(release.sbin, 'postfix')} -c ${dir} ${command}`, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
   if (res.status !== 0) {
     const log = existsSync(join(dir, 'maillog')) ? readFileSync(join(dir, 'maillog'), 'utf8').slice(-1500) : '';
     throw new Error(`postfix ${command} failed (${res.status}): ${res.stdout}${res.stderr}\n${log}`);

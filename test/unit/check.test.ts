@@ -26,8 +26,10 @@ describe('check()', () => {
   });
 
   it('targets the newest release by default', () => {
-    expect(analyze({ facts, files: [] }).config.version).toBe('3.11');
-    expect(analyze({ facts, files: [], postfix: '3.4' }).config.version).toBe('3.4');
+    // A line on its own means its newest patch release (the fixture's releases end in .9).
+    expect(analyze({ facts, files: [] }).config.version).toBe('3.11.9');
+    expect(analyze({ facts, files: [], postfix: '3.4' }).config.version).toBe('3.4.9');
+    expect(analyze({ facts, files: [], postfix: '3.4.2' }).config.version).toBe('3.4.2');
   });
 
   it('checks options and explains what is wrong', () => {

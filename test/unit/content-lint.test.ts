@@ -3,7 +3,7 @@ import { formatProblem, loadContent, type SourceFile } from '../../src/lib/conte
 
 const releases: SourceFile = {
   file: 'content/releases.yaml',
-  text: '- version: "3.6"\n  date: "2021-04-29"\n  supported: false\n- version: "3.7"\n  date: "2022-02-06"\n  supported: false\n',
+  text: '- version: "3.6"\n  date: "2021-04-29"\n  latest: "3.6.20"\n  supported: false\n- version: "3.7"\n  date: "2022-02-06"\n  latest: "3.7.22"\n  supported: false\n',
 };
 
 function param(name: string, extra = ''): SourceFile {

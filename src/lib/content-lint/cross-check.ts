@@ -1,4 +1,4 @@
-import { compareVersions } from '../versions.ts';
+import { compareVersions, lineOf } from '../versions.ts';
 import type { Content, Located } from './load-content.ts';
 import type { ContentProblem } from './problem.ts';
 
@@ -7,15 +7,29 @@ type Path = (string | number)[];
 /** Checks references between entries: versions name real releases, names name real parameters. */
 export function crossCheck(content: Content): ContentProblem[] {
   const problems: ContentProblem[] = [];
-  const releases = new Set(content.releases.map((r) => r.value.version));
+  const releases = new Map(content.releases.map((r) => [r.value.version, r.value]));
   const parameters = new Map(content.parameters.map((p) => [p.value.name, p.value]));
 
   const at = (entry: Located<unknown>, path: Path, field: string, reason: string) =>
     problems.push({ file: entry.doc.file, line: entry.doc.lineOf(path) + entry.lineOffset, field, reason });
   const release = (entry: Located<unknown>, path: Path, version: string | undefined) => {
-    if (version !== undefined && !releases.has(version)) {
+    if (version === undefined) return;
+    const line = releases.get(lineOf(version));
+    if (!line) {
       at(entry, path, path.join('.'), `"${version}" is not a known Postfix release (see content/releases.yaml)`);
+    } else if (compareVersions(version, line.latest) > 0) {
+      at(entry, path, path.join('.'), `"${version}" is newer than the newest ${line.version} patch release (${line.latest}, content/releases.yaml)`);
     }
+  };
+  /** Back-ports name patch releases of lines older than the change itself, each line once. */
+  const backports = (entry: Located<unknown>, path: Path, from: string, list: readonly string[] | undefined) => {
+    const lines = new Set<string>();
+    list?.forEach((b, i) => {
+      release(entry, [...path, i], b);
+      if (compareVersions(lineOf(b), lineOf(from)) >= 0) at(entry, [...path, i], [...path, i].join('.'), `back-port "${b}" must be on a line older than ${from}`);
+      if (lines.has(lineOf(b))) at(entry, [...path, i], [...path, i].join('.'), `line ${lineOf(b)} is back-ported twice`);
+      lines.add(lineOf(b));
+    });
   };
   const parameter = (entry: Located<unknown>, path: Path, name: string) => {
     if (!parameters.has(name)) at(entry, path, path.join('.'), `"${name}" is not a known parameter (no content/parameters/${name}.yaml)`);
@@ -30,9 +44,15 @@ export function crossCheck(content: Content): ContentProblem[] {
   for (const entry of content.parameters) {
     const p = entry.value;
     release(entry, ['since'], p.since);
-    p.defaults.forEach((d, i) => release(entry, ['defaults', i, 'from'], d.from));
-    if (p.defaults[0] && p.defaults[0].from !== p.since) {
-      at(entry, ['defaults', 0, 'from'], 'defaults.0.from', `first default must start at "since" (${p.since})`);
+    backports(entry, ['since_backported'], p.since, p.since_backported);
+    p.defaults.forEach((d, i) => {
+      release(entry, ['defaults', i, 'from'], d.from);
+      backports(entry, ['defaults', i, 'backported'], d.from, d.backported);
+      const prev = p.defaults[i - 1];
+      if (prev && compareVersions(d.from, prev.from) <= 0) at(entry, ['defaults', i, 'from'], `defaults.${i}.from`, `must be later than the entry before it (${prev.from})`);
+    });
+    if (p.defaults[0] && (p.defaults[0].from !== p.since || String(p.defaults[0].backported ?? []) !== String(p.since_backported ?? []))) {
+      at(entry, ['defaults', 0, 'from'], 'defaults.0.from', `first default must start at "since" (${p.since}${p.since_backported ? `, back-ported to ${p.since_backported.join(', ')}` : ''})`);
     }
     p.values?.forEach((v, i) => release(entry, ['values', i, 'since'], v.since));
     for (const status of ['deprecated', 'ignored', 'removed'] as const) {

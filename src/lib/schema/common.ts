@@ -1,7 +1,16 @@
 import { z } from 'zod';
 
-/** A Postfix feature release, major.minor (patch levels do not change TLS facts). */
+/** A Postfix feature release line, major.minor ("3.7"). */
 export const releaseVersion = z.string().regex(/^[23]\.\d{1,2}$/, 'must look like "3.7" (major.minor)');
+
+/** A patch release, major.minor.patch ("3.7.16"). */
+export const patchVersion = z.string().regex(/^[23]\.\d{1,2}\.\d{1,2}$/, 'must look like "3.7.16" (major.minor.patch)');
+
+/**
+ * A point in Postfix's release history: a feature release ("3.7", meaning 3.7.0) or a patch release
+ * ("3.7.16") where upstream changed something in a patch release.
+ */
+export const postfixVersion = z.string().regex(/^[23]\.\d{1,2}(\.\d{1,2})?$/, 'must look like "3.7" or "3.7.16"');
 
 /** A compatibility_level value as Postfix spells it ("0", "1", "2", "3.6", ...). */
 export const compatLevel = z.string().regex(/^(0|1|2|3\.\d{1,2})$/, 'must be a compatibility_level such as "2" or "3.6"');

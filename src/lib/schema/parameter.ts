@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { compatLevel, parameterName, releaseVersion, source } from './common.ts';
+import { compatLevel, parameterName, patchVersion, postfixVersion, source } from './common.ts';
 
 /** Which program reads a parameter; drives grouping on the site and service checks in the engine. */
 export const parameterRoles = ['smtpd', 'smtp', 'lmtp', 'tlsproxy', 'postscreen', 'global'] as const;
@@ -22,8 +22,13 @@ const compatDefault = z.strictObject({
 
 /** A default that holds from one release until the next entry's `from`. */
 const versionedDefault = z.strictObject({
-  /** First release with this default. */
-  from: releaseVersion,
+  /** First release with this default: a feature release ("3.6") or the patch release that changed it ("3.10.5"). */
+  from: postfixVersion,
+  /**
+   * Patch releases of older lines that received the same change (upstream back-ports): each applies from
+   * that patch release to the end of its line, e.g. ["3.7.16", "3.8.11"] on an entry from "3.11".
+   */
+  backported: z.array(patchVersion).min(1).optional(),
   /** The default exactly as `postconf -d` prints it for that release (may be an expression). */
   value: z.string(),
   /** When the default depends on compatibility_level: the values for lower levels, lowest first. */
@@ -33,7 +38,7 @@ const versionedDefault = z.strictObject({
 /** A change of status (deprecated, ignored, removed) and what to use instead. */
 const statusChange = z.strictObject({
   /** First release with this status. */
-  since: releaseVersion,
+  since: postfixVersion,
   /** Parameters that take over; empty only when the feature is simply gone. */
   replacement: z.array(parameterName),
   /** What to do instead, in one or two sentences. */
@@ -47,7 +52,7 @@ const allowedValue = z.strictObject({
   /** What it does, one line. */
   meaning: z.string(),
   /** First release that accepts it, when later than the parameter itself. */
-  since: releaseVersion.optional(),
+  since: postfixVersion.optional(),
 });
 
 /** A mistake admins make with this parameter, and how to avoid it. */
@@ -72,8 +77,10 @@ export const parameterSchema = z.strictObject({
   values: z.array(allowedValue).optional(),
   /** Defaults by release, oldest first. */
   defaults: z.array(versionedDefault).min(1),
-  /** First release that knows the parameter. */
-  since: releaseVersion,
+  /** First release that knows the parameter (a patch release where it arrived in one). */
+  since: postfixVersion,
+  /** Patch releases of older lines that received the parameter too (upstream back-ports). */
+  since_backported: z.array(patchVersion).min(1).optional(),
   /** Release from which Postfix warns that it is deprecated. */
   deprecated: statusChange.optional(),
   /** Release from which Postfix still accepts it but no longer acts on it. */
