@@ -89,7 +89,7 @@ export const TLS_BUILD_DEFINES: Readonly<Record<string, string>> = {
 };
 
 export interface ParseOptions {
-  /** Predefined macros; defaults to TLS_BUILD_DEFINES. */
+  /** Predefined macros, instead of TLS_BUILD_DEFINES (spread that to change a few, e.g. another OpenSSL). */
   defines?: Readonly<Record<string, string>>;
   /** Told about every parameter whose default stays undefined, and why (for investigating the oracle). */
   onUnresolved?: (param: HistoryParameter, reason: string) => void;

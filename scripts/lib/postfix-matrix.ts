@@ -61,12 +61,6 @@ export function sourceTarballs(dir = sourceDir()): SourceTarball[] {
   return out.sort((a, b) => compareVersions(a.version, b.version));
 }
 
-/** The history archive (mail_params.h of every release, postconf(5) sources), if present. */
-export function historyArchive(dir = sourceDir()): string | undefined {
-  const p = join(dir, 'postfix-history.tar.xz');
-  return existsSync(p) ? p : undefined;
-}
-
 const installDir = (t: SourceTarball) => join(cacheDir(), `${t.version}-${t.sha256.slice(0, 12)}-${RECIPE_KEY}`);
 
 function builtRelease(t: SourceTarball): PostfixRelease {

@@ -67,16 +67,21 @@ describe('content lint', () => {
     ]);
   });
 
-  it('requires a recipe to be proven on a release inside its own range', () => {
-    const recipe = (from: string): SourceFile => ({
+  it('requires a recipe to be proven on the oldest and newest matrix release of its range', () => {
+    const recipe = (from: string, releases: string): SourceFile => ({
       file: 'content/recipes/r.md',
       text: ['---', 'title: A recipe for the lint tests', 'summary: Long enough summary for the recipe schema.',
-        'postfix:', `  from: "${from}"`, 'parameters: [smtpd_a]', 'proof:', '  test: r', '  postfix: "3.6"',
+        'postfix:', `  from: "${from}"`, 'parameters: [smtpd_a]', 'proof:', '  test: r', `  releases: [${releases}]`,
         '  checks: [The test checks something real.]', '---', 'Body.', ''].join('\n'),
     });
-    expect(lint(param('smtpd_a'), recipe('3.6'))).toEqual([]);
-    expect(lint(param('smtpd_a'), recipe('3.7'))).toEqual([
-      `content/recipes/r.md:9: field "proof.postfix": proven on Postfix 3.6, outside the recipe's own range (postfix.from/to)`,
+    expect(lint(param('smtpd_a'), recipe('3.6', '"3.6.20", "3.7.22", "3.7.11-debian"'))).toEqual([]);
+    expect(lint(param('smtpd_a'), recipe('3.7', '"3.7.22", "3.7.11-debian"'))).toEqual([]);
+    expect(lint(param('smtpd_a'), recipe('3.6', '"3.7.22", "3.7.11-debian"'))).toEqual([
+      `content/recipes/r.md:9: field "proof.releases": must include 3.6.20, the oldest release of the recipe's range (3.6 and later) that the matrix builds`,
+    ]);
+    expect(lint(param('smtpd_a'), recipe('3.6', '"3.6.20", "3.7.21"'))).toEqual([
+      `content/recipes/r.md:9: field "proof.releases.1": the release matrix builds 3.7.22, not 3.7.21`,
+      `content/recipes/r.md:9: field "proof.releases": must include 3.7.22, the newest release of the recipe's range (3.6 and later) that the matrix builds`,
     ]);
   });
 

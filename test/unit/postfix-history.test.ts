@@ -1,7 +1,7 @@
 // The mail_params.h reader that serves as a test oracle: the preprocessor on small hand-written headers, then
-// a few known facts from the real release history (skipped, loudly, where the archive is not available).
+// a few known facts from the real release history.
 import { describe, expect, it } from 'vitest';
-import { historyArchive } from '../../scripts/lib/postfix-matrix.ts';
+import { historyArchivePath } from '../../scripts/lib/history-oracle.ts';
 import { parseMailParams, readHistory, readPostconfProto, sortVersions, TLS_BUILD_DEFINES } from '../../scripts/lib/postfix-history.ts';
 
 const defaults = (text: string, defines?: Record<string, string>) =>
@@ -217,17 +217,12 @@ describe('sortVersions', () => {
   });
 });
 
-// The archive lives beside the clone (../shared/postfix-src) or in $POSTFIX_SRC_DIR.
-const archive = historyArchive();
-if (!archive) {
-  const message = 'postfix-history tests: no postfix-history.tar.xz in $POSTFIX_SRC_DIR or ../shared/postfix-src';
-  const bar = '!'.repeat(message.length + 13);
-  console.warn(`\n${bar}\n!!! SKIPPING ${message}\n${bar}\n`);
-}
+// The archive kept with the tests (test/oracle/), so these always run.
+const archive = historyArchivePath;
 
-describe.skipIf(!archive)('the real release history', () => {
+describe('the real release history', () => {
   it('reads all 402 releases and knows when TLS parameters appeared and changed', { timeout: 60_000 }, () => {
-    const history = readHistory(archive!);
+    const history = readHistory(archive);
     expect(history.size).toBe(402);
     const versions = [...history.keys()];
     expect(versions[0]).toBe('2.2.0');
@@ -249,8 +244,8 @@ describe.skipIf(!archive)('the real release history', () => {
   });
 
   it('reads postconf.proto of the first and last release of a line only', () => {
-    expect(readPostconfProto(archive!, '3.11.6')).toContain('smtpd_tls_security_level');
-    expect(readPostconfProto(archive!, '3.7.15')).toBeUndefined();
-    expect(readPostconfProto(archive!, '../../etc/passwd')).toBeUndefined();
+    expect(readPostconfProto(archive, '3.11.6')).toContain('smtpd_tls_security_level');
+    expect(readPostconfProto(archive, '3.7.15')).toBeUndefined();
+    expect(readPostconfProto(archive, '../../etc/passwd')).toBeUndefined();
   });
 });

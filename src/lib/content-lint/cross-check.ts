@@ -4,6 +4,9 @@ import type { ContentProblem } from './problem.ts';
 
 type Path = (string | number)[];
 
+/** The oldest line the release matrix builds from source (test/postfix/releases.ts); older lines are history only. */
+export const MATRIX_OLDEST = '3.4';
+
 /** Checks references between entries: versions name real releases, names name real parameters. */
 export function crossCheck(content: Content): ContentProblem[] {
   const problems: ContentProblem[] = [];
@@ -105,8 +108,19 @@ export function crossCheck(content: Content): ContentProblem[] {
     release(entry, ['postfix', 'from'], entry.value.postfix.from);
     release(entry, ['postfix', 'to'], entry.value.postfix.to);
     const { postfix, proof } = entry.value;
-    if (proof && (compareVersions(proof.postfix, postfix.from) < 0 || (postfix.to && compareVersions(proof.postfix, postfix.to) > 0))) {
-      at(entry, ['proof', 'postfix'], 'proof.postfix', `proven on Postfix ${proof.postfix}, outside the recipe's own range (postfix.from/to)`);
+    // Proofs run on the matrix: the newest patch release of each line, and the distribution's package.
+    const built = proof?.releases.filter((r) => !r.endsWith('-debian')) ?? [];
+    built.forEach((r, i) => {
+      const line = releases.get(lineOf(r));
+      if (line && line.latest !== r) at(entry, ['proof', 'releases', i], `proof.releases.${i}`, `the release matrix builds ${line.latest}, not ${r}`);
+    });
+    if (proof) {
+      const lines = content.releases.map((r) => r.value).filter((r) => compareVersions(r.version, postfix.from) >= 0 && (!postfix.to || compareVersions(r.version, postfix.to) <= 0));
+      const matrixLines = lines.filter((r) => compareVersions(r.version, MATRIX_OLDEST) >= 0);
+      const range = `${postfix.from}${postfix.to ? `-${postfix.to}` : ' and later'}`;
+      for (const [end, which] of [[matrixLines[0], 'oldest'], [matrixLines.at(-1), 'newest']] as const) {
+        if (end && !built.includes(end.latest)) at(entry, ['proof', 'releases'], 'proof.releases', `must include ${end.latest}, the ${which} release of the recipe's range (${range}) that the matrix builds`);
+      }
     }
     entry.value.parameters.forEach((name, i) => parameter(entry, ['parameters', i], name));
   }

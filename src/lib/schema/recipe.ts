@@ -22,8 +22,12 @@ export const recipeSchema = z.strictObject({
   proof: z.strictObject({
     /** Test file test/postfix/recipes/<test>.test.ts; its describe() title must name this recipe's slug. */
     test: z.string().regex(/^[a-z0-9-]+$/),
-    /** Postfix release the test runs on in CI. */
-    postfix: releaseVersion,
+    /**
+     * The installations the test runs on in CI, named as the release matrix names them: patch releases
+     * built from upstream source ("3.4.29") and the distribution package ("3.7.11-debian"). At least the
+     * oldest and the newest release of the recipe's range that the matrix has, and the distribution's.
+     */
+    releases: z.array(z.string().regex(/^[23]\.\d{1,2}\.\d{1,2}(-debian)?$/, 'must look like "3.4.29" or "3.7.11-debian"')).min(2),
     /** What the test asserts, one sentence each, as shown to readers. */
     checks: z.array(z.string().min(10)).min(1),
   }).optional(),
