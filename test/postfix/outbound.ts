@@ -10,6 +10,7 @@ import { TLSSocket, createServer as createTlsServer, type TLSSocket as TlsSocket
 import { expectedRules } from '../../src/markdown/config-blocks.ts';
 import { repoRoot } from '../support/content.ts';
 import { capture, freePort, startPostfix, type PostfixInstance } from './harness.ts';
+import type { PostfixRelease } from './releases.ts';
 
 export const SINK_HOST = 'mx.test.example';
 export const CLIENT_HOST = 'client.test.example';
@@ -30,7 +31,7 @@ export interface Sinks {
  * It accepts mail for every domain (mydestination is a static: table that matches anything) and discards
  * it. One instance serves many listeners because starting an instance is the slow part of a test.
  */
-export async function startSinks(listeners: Listener[], hostname = SINK_HOST): Promise<Sinks> {
+export async function startSinks(listeners: Listener[], hostname = SINK_HOST, release?: PostfixRelease): Promise<Sinks> {
   const master = listeners.map((l, i) => {
     const port = i === 0 ? '@PORT@' : `@PORT${i + 1}@`;
     const tls = l.tls
@@ -39,6 +40,7 @@ export async function startSinks(listeners: Listener[], hostname = SINK_HOST): P
     return `127.0.0.1:${port} inet n - n - - smtpd ${tls}`;
   }).join('\n');
   const pf = await startPostfix({
+    release,
     hostname,
     ports: listeners.length,
     main: 'mydestination = static:all\nlocal_recipient_maps =\nlocal_transport = discard:sink\nsmtpd_tls_loglevel = 1',
@@ -57,6 +59,8 @@ export interface ClientOptions {
    * { 'b.test': 'other:[127.0.0.1]:2526' } (via a transport defined in `master`).
    */
   routes?: Record<string, string>;
+  /** The installation under test (default: the distribution's Postfix). */
+  release?: PostfixRelease;
 }
 
 /** The client under test: an smtpd on @PORT@ to inject mail, and the recipe's smtp client settings. */
@@ -65,6 +69,7 @@ export function startClient(opts: ClientOptions): Promise<PostfixInstance> {
   const target = (hop: string) => (hop.startsWith('[') ? `smtp:${hop}` : hop);
   const transportMaps = routes.length ? `transport_maps = inline:{ ${routes.map(([d, hop]) => `${d}=${target(hop)}`).join(', ')} }` : '';
   return startPostfix({
+    release: opts.release,
     hostname: CLIENT_HOST,
     // No DNS anywhere: next hops are bracketed IP literals, names come from nothing but the config.
     main: `${opts.main}\n${transportMaps}\nsmtp_tls_loglevel = 1\n`,
@@ -372,11 +377,11 @@ export function rekeyPolicy(policy: string, keys: Record<string, string[]>): str
  * Writes a policy table source file into `dir` (a test's own temp dir), builds it with postmap (using an
  * empty main.cf in the same dir, so no system configuration is needed) and returns "hash:<path>".
  */
-export async function installPolicy(dir: string, text: string, name = 'tls_policy'): Promise<string> {
+export async function installPolicy(dir: string, text: string, name = 'tls_policy', release?: PostfixRelease): Promise<string> {
   const file = join(dir, name);
   writeFileSync(file, text);
   if (!existsSync(join(dir, 'main.cf'))) writeFileSync(join(dir, 'main.cf'), '');
-  const res = await capture('/usr/sbin/postmap', ['-c', dir, `hash:${file}`]);
+  const res = await capture(join(release?.sbin ?? '/usr/sbin', 'postmap'), ['-c', dir, `hash:${file}`]);
   if (res.status !== 0) throw new Error(`postmap ${file} failed: ${res.stdout}${res.stderr}`);
   return `hash:${file}`;
 }
@@ -420,7 +425,7 @@ export function textBlockTitled(slug: string, title: string): string {
 /** Submits a message with the instance's sendmail(1), as local applications do; returns once accepted. */
 export async function sendmailInject(pf: PostfixInstance, to: string, from: string): Promise<void> {
   const msg = `From: ${from}\nTo: ${to}\nSubject: outbound TLS proof\n\ntest message\n`;
-  const res = await capture('/usr/sbin/sendmail', ['-C', pf.dir, '-f', from, to], msg, 20_000);
+  const res = await capture(pf.command('sendmail'), ['-C', pf.dir, '-f', from, to], msg, 20_000);
   if (res.status !== 0) throw new Error(`sendmail failed (${res.status}): ${res.stdout}${res.stderr}`);
 }
 
