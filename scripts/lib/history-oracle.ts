@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { compareVersions } from '../../src/lib/versions.ts';
 import { readHistory, type HistoryParameter } from './postfix-history.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -41,10 +42,19 @@ export function historyDefaults(): HistoryDefaults {
 
 /** A reviewed difference between the data and the history, with why the data is right. */
 export interface HistoryException {
-  /** Releases the exception covers (X.Y.Z); absent: every release. */
+  /** Releases the exception covers (X.Y.Z); absent, and no `before`: every release. */
   releases?: string[];
+  /** Or: every release older than this one (X.Y.Z). */
+  before?: string;
   reason: string;
   source: string;
+}
+
+/** Whether an exception covers a release. */
+export function exceptionCovers(e: HistoryException, release: string): boolean {
+  if (e.releases) return e.releases.includes(release);
+  if (e.before) return compareVersions(release, e.before) < 0;
+  return true;
 }
 
 export function historyExceptions(): Map<string, HistoryException> {

@@ -15,6 +15,8 @@ export interface Facts {
   cipherGrades: ReadonlyMap<string, CipherGrade>;
   /** Names of Postfix's other (non-TLS) parameters: known, but not described. */
   nonTlsParameterNames: ReadonlySet<string>;
+  /** First release of a non-TLS name newer than 2.2, and the release that dropped a name. */
+  nonTlsParameterDates: { since: ReadonlyMap<string, string>; removed: ReadonlyMap<string, string> };
   /** Suffixes any delivery transport's name may carry (<transport>_destination_rate_delay, ...). */
   perTransportSuffixes: readonly string[];
 }
@@ -27,7 +29,7 @@ export interface FactsData {
   protocols: Protocol[];
   cipherGrades: CipherGrade[];
   /** Optional: without it, only TLS names are known (test fixtures). */
-  nonTlsParameters?: { names: string[]; per_transport_suffixes: string[] };
+  nonTlsParameters?: { names: string[]; since?: Record<string, string>; removed?: Record<string, string>; per_transport_suffixes: string[] };
 }
 
 export function factsFromData(data: FactsData): Facts {
@@ -39,6 +41,10 @@ export function factsFromData(data: FactsData): Facts {
     protocols: byName(data.protocols),
     cipherGrades: byName(data.cipherGrades),
     nonTlsParameterNames: new Set(data.nonTlsParameters?.names ?? []),
+    nonTlsParameterDates: {
+      since: new Map(Object.entries(data.nonTlsParameters?.since ?? {})),
+      removed: new Map(Object.entries(data.nonTlsParameters?.removed ?? {})),
+    },
     perTransportSuffixes: data.nonTlsParameters?.per_transport_suffixes ?? [],
   };
 }
@@ -135,4 +141,12 @@ export function engineFactsData(data: FactsData): FactsData {
     cipherGrades: data.cipherGrades.map((g) => ({ ...g, summary: '', description: '', sources: [], changes: [] })),
     ...(data.nonTlsParameters ? { nonTlsParameters: data.nonTlsParameters } : {}),
   };
+}
+
+/** Whether a non-TLS name is a parameter of `version` (a patch release); undefined for a name not in the list. */
+export function nonTlsNameAt(facts: Facts, name: string, version: string): boolean | undefined {
+  if (!facts.nonTlsParameterNames.has(name)) return undefined;
+  const since = facts.nonTlsParameterDates.since.get(name);
+  const removed = facts.nonTlsParameterDates.removed.get(name);
+  return (!since || compareVersions(version, since) >= 0) && (!removed || compareVersions(version, removed) < 0);
 }

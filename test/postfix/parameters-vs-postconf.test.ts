@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { releaseDefaults } from '../../src/lib/defaults.ts';
-import { effectiveDefault, rawDefaultAt, statusAt, type Facts } from '../../src/lib/facts.ts';
+import { effectiveDefault, nonTlsNameAt, rawDefaultAt, statusAt, type Facts } from '../../src/lib/facts.ts';
+import { postconfParameterNames } from '../../scripts/lib/postconf-names.ts';
 import { realFacts } from '../support/content.ts';
 import { compareVersions } from '../../src/lib/versions.ts';
 import { postfixTierAvailable, writeConfigFile } from './harness.ts';
@@ -55,9 +56,15 @@ describe.runIf(enabled && releases.length > 0).each(releases)('parameter data vs
     expect(missing).toEqual([]);
   });
 
-  it('knows every other parameter name of this release (content/non-tls-parameters.yaml)', () => {
-    const missing = [...defaults.keys()].filter((n) => !facts.parameters.has(n) && !facts.nonTlsParameterNames.has(n));
-    expect(missing, 'run node scripts/update-non-tls-parameters.ts').toEqual([]);
+  it('knows every other parameter name of this release, and dates it right (content/non-tls-parameters.yaml)', () => {
+    const { names } = postconfParameterNames(release.sbin);
+    const other = names.filter((n) => !facts.parameters.has(n));
+    expect(other.filter((n) => !facts.nonTlsParameterNames.has(n)), 'run node scripts/update-non-tls-parameters.ts').toEqual([]);
+    expect(other.filter((n) => nonTlsNameAt(facts, n, version) === false).map((n) => `${n}: data says not in ${version}`)).toEqual([]);
+    // And the other way round: a name the data places in this release is one this release knows.
+    const known = new Set(names);
+    const extra = [...facts.nonTlsParameterNames].filter((n) => nonTlsNameAt(facts, n, version) && !known.has(n) && (facts.nonTlsParameterDates.since.has(n) || facts.nonTlsParameterDates.removed.has(n)));
+    expect(extra.map((n) => `${n}: data says known in ${version}`)).toEqual([]);
   });
 
   it('records the default exactly as postconf -d prints it, for every parameter the data says exists', () => {

@@ -110,6 +110,7 @@ export const pins: Pin[] = [
   { file: 'bodsch__ansible-postfix/templates__etc__postfix__main.cf.d__tls.j2', line: 40, rule: 'ignored-parameter', severity: 'error', parameter: 'tls_eecdh_ultra_curve', why: 'ignored since 3.6' },
   { file: 'bodsch__ansible-postfix/templates__etc__postfix__main.cf.d__tls.j2', line: 45, rule: 'ignored-parameter', severity: 'error', parameter: 'tls_export_cipherlist', why: 'ignored since 3.8 (export grade means medium)' },
   { file: 'bodsch__ansible-postfix/templates__etc__postfix__main.cf.d__tls.j2', line: 47, rule: 'ignored-parameter', severity: 'error', parameter: 'tls_export_cipherlist', why: 'the else branch of the same setting' },
+  { file: 'bodsch__ansible-postfix/templates__etc__postfix__main.cf.d__tls.j2', line: 64, rule: 'removed-parameter', severity: 'error', parameter: 'tls_legacy_public_key_fingerprints', why: 'no effect since 3.9, name dropped in 3.11 (HISTORY 20260131)' },
   { file: 'bodsch__ansible-postfix/templates__etc__postfix__main.cf.d__tls.j2', line: 69, rule: 'ignored-parameter', severity: 'error', parameter: 'tls_low_cipherlist', why: 'ignored since 3.8 (low grade means medium)' },
   { file: 'bodsch__ansible-postfix/templates__etc__postfix__main.cf.d__tls.j2', line: 71, rule: 'ignored-parameter', severity: 'error', parameter: 'tls_low_cipherlist', why: 'the else branch of the same setting' },
   // Weak protocol floors.

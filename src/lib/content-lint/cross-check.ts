@@ -86,10 +86,16 @@ export function crossCheck(content: Content): ContentProblem[] {
 
   const names = content.nonTlsParameters;
   if (names) {
-    release(names, ['postfix'], names.value.postfix);
+    const listed = new Set(names.value.names);
     names.value.names.forEach((n, i) => {
       if (parameters.has(n)) at(names, ['names', i], `names.${i}`, `"${n}" has its own file in content/parameters; remove it here`);
     });
+    for (const field of ['since', 'removed'] as const) {
+      for (const [n, v] of Object.entries(names.value[field])) {
+        release(names, [field, n], v);
+        if (!listed.has(n)) at(names, [field, n], `${field}.${n}`, `"${n}" is not in names`);
+      }
+    }
   }
 
   for (const entry of content.protocols) release(entry, ['postfix_since'], entry.value.postfix_since);
