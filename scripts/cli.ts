@@ -9,7 +9,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { check, optionProblems } from '../src/lib/check.ts';
+import { analyze, optionProblems } from '../src/lib/check.ts';
 import type { FileKind, Finding, InputFile } from '../src/lib/engine-types.ts';
 import { kindFromName } from '../src/lib/file-kinds.ts';
 import { releaseDefaults } from '../src/lib/defaults.ts';
@@ -200,8 +200,8 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  const version = opts.postfix ?? newestRelease(facts);
-  const findings = check({ files, facts, postfix: version, compatibilityLevel: opts.compat });
+  const { findings, config } = analyze({ files, facts, postfix: opts.postfix, compatibilityLevel: opts.compat });
+  const version = config.version;
   if (opts.format === 'json') {
     process.stdout.write(`${JSON.stringify(findings, null, 2)}\n`);
   } else {

@@ -18,7 +18,7 @@ describe('postfix-tls CLI', { timeout: 60_000 }, () => {
     const r = run(['check', join(fixtures, 'clean--tutorial/main.cf'), join(fixtures, 'clean--tutorial/master.cf')]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^0 errors, 0 warnings, 0 info \(checked against Postfix \d+\.\d+\)\n$/);
+    expect(r.stdout).toMatch(/^0 errors, 0 warnings, 0 info \(checked against Postfix \d+\.\d+\.\d+\)\n$/);
   });
 
   it('exits 1 on an error finding and shows file:line:col, the source line with a caret, the fix and docs', () => {
@@ -27,7 +27,22 @@ describe('postfix-tls CLI', { timeout: 60_000 }, () => {
     expect(r.stdout).toContain('tls-required-on-mx/main.cf:1:1: error tls-required-on-mx ');
     expect(r.stdout).toContain('    1 | smtpd_tls_security_level = encrypt\n      | ^\n');
     expect(r.stdout).toContain('  docs: /rules/tls-required-on-mx/');
-    expect(r.stdout).toMatch(/checked against Postfix 3\.7/);
+    expect(r.stdout).toMatch(/checked against Postfix 3\.7\.\d+\)/);
+  });
+
+  it('prints defaults as postconf -d prints them on the release asked for, patch releases included', () => {
+    const before = run(['defaults', '--postfix', '3.7.15', 'tlsproxy_client_security_level', 'smtpd_tls_security_level']);
+    expect(before.code).toBe(0);
+    expect(before.stdout).toBe('smtpd_tls_security_level =\ntlsproxy_client_security_level = ${tlsproxy_client_level:$smtp_tls_security_level}\n');
+    const after = run(['defaults', '--postfix', '3.7.16', 'tlsproxy_client_security_level']);
+    expect(after.stdout).toBe('tlsproxy_client_security_level = ${tlsproxy_client_level?{$tlsproxy_client_level}:{$smtp_tls_security_level}}\n');
+    const compat = run(['defaults', '--postfix', '3.11', '--compat', '3.11', 'smtp_tls_security_level']);
+    expect(compat.stdout).toBe('smtp_tls_security_level = may\n');
+    const unknown = run(['defaults', '--postfix', '3.6', 'tlsproxy_client_security_level', 'myhostname']);
+    expect(unknown.code).toBe(0);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toContain('tlsproxy_client_security_level: not a parameter of Postfix 3.6.20 (new in 3.7)');
+    expect(run(['defaults', '--postfix', '1.2']).code).toBe(2);
   });
 
   it('prints JSON findings with the documented keys', () => {
