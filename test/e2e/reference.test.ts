@@ -19,7 +19,7 @@ describe.runIf(baseUrl)('reference pages', () => {
     const roles = await page.locator('.param-row:visible').evaluateAll((rows) => [...new Set(rows.map((r) => (r as HTMLElement).dataset.role))]);
     expect(roles).toEqual(['smtpd']);
 
-    await page.selectOption('select[name=version]', '2.2');
+    await page.selectOption('select[name=version]', { label: '2.2' });
     const since = await page.locator('.param-row:visible').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.since));
     expect(since.every((v) => v === '2.2')).toBe(true);
     expect(await page.locator('output[name=count]').textContent()).toMatch(new RegExp(`^${since.length} of ${total} shown$`));
@@ -27,6 +27,14 @@ describe.runIf(baseUrl)('reference pages', () => {
     await page.selectOption('select[name=role]', '');
     await page.selectOption('select[name=version]', '');
     expect(await visible()).toBe(total);
+    await page.close();
+  });
+
+  it('a parameter page names the patch releases that changed a default, back-ports included', async () => {
+    const { page } = await visit(browser, `${baseUrl}/parameters/tlsproxy_client_security_level/`);
+    const rows = await page.locator('#default ~ table').first().locator('tbody tr').allInnerTexts();
+    expect(rows[0]).toMatch(/^3\.7 – 3\.10\.3\s+except 3\.7\.16 and later patch releases of 3\.7; 3\.8\.11 and later patch releases of 3\.8; 3\.9\.5 and later patch releases of 3\.9\s+\$\{tlsproxy_client_level:\$smtp_tls_security_level\}/);
+    expect(rows[1]).toMatch(/^3\.10\.4 and later\s+also 3\.7\.16 and later patch releases of 3\.7; 3\.8\.11 and later patch releases of 3\.8; 3\.9\.5 and later patch releases of 3\.9\s+\$\{tlsproxy_client_level\?/);
     await page.close();
   });
 
