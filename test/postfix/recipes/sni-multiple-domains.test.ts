@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { capture, postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
+import { proofReleases } from '../releases.ts';
 import { recipeBlocks, substitute } from '../recipe-blocks.ts';
 import { repoRoot } from '../../support/content.ts';
 
@@ -25,15 +26,17 @@ function renewalHook(): string {
   return `${m[1]}\n`;
 }
 
-describe.runIf(enabled)('recipe: sni-multiple-domains', () => {
+describe.runIf(enabled).each(enabled ? proofReleases('sni-multiple-domains') : [])('recipe: sni-multiple-domains on Postfix $label', (release) => {
   let pf: PostfixInstance | undefined;
   let work = '';
   let caCert = '';
   let paths: Record<string, string> = {};
   let renewedNet: { key: string; cert: string };
   const table = () => join(work, 'sni');
-  const env = () => ({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin', MAIL_CONFIG: pf!.dir });
-  const postmap = (...args: string[]) => spawnSync('/usr/sbin/postmap', args, { encoding: 'utf8', timeout: 20_000, env: env() });
+  // The page's hook calls postmap and postfix by name: the release's own commands come first on PATH.
+  const env = () => ({ PATH: `${release.sbin}:/usr/bin:/bin`, MAIL_CONFIG: pf!.dir });
+  const postmap = (...args: string[]) => spawnSync(pf!.command('postmap'), ['-c', pf!.dir, ...args], { encoding: 'utf8', timeout: 20_000 });
+  const reload = () => spawnSync(pf!.command('postfix'), ['-c', pf!.dir, 'reload'], { encoding: 'utf8', timeout: 20_000 });
   const ask = async (servername: string | null, extra: string[] = []) => {
     const sni = servername ? ['-servername', servername] : ['-noservername'];
     const res = await capture('openssl', ['s_client', '-starttls', 'smtp', '-connect', `127.0.0.1:${pf!.ports[0]}`, '-brief', ...sni, '-CAfile', caCert, ...extra], 'QUIT\n');
@@ -65,13 +68,13 @@ describe.runIf(enabled)('recipe: sni-multiple-domains', () => {
     // Build the table before Postfix starts (postmap only needs some main.cf to read).
     mkdirSync(join(work, 'cfg'));
     writeFileSync(join(work, 'cfg', 'main.cf'), '');
-    const built = spawnSync('/usr/sbin/postmap', ['-c', join(work, 'cfg'), '-F', `hash:${table()}`], { encoding: 'utf8', timeout: 20_000 });
+    const built = spawnSync(join(release.sbin, 'postmap'), ['-c', join(work, 'cfg'), '-F', `hash:${table()}`], { encoding: 'utf8', timeout: 20_000 });
     expect(built.status, built.stderr).toBe(0);
     // The recipe's advice: the table (now holding private keys) readable by root only.
     chmodSync(table(), 0o600);
     chmodSync(`${table()}.db`, 0o600);
     const { main } = recipeBlocks('sni-multiple-domains');
-    pf = await startPostfix({ main: substitute(main, paths), master: '127.0.0.1:@PORT@ inet n - n - - smtpd' });
+    pf = await startPostfix({ release, main: substitute(main, paths), master: '127.0.0.1:@PORT@ inet n - n - - smtpd' });
   });
 
   afterAll(async () => {
@@ -100,8 +103,8 @@ describe.runIf(enabled)('recipe: sni-multiple-domains', () => {
   it('keeps serving the copied certificate after the file changes, until the hook rebuilds the table', async () => {
     copyFileSync(renewedNet.key, paths['/etc/letsencrypt/live/mail.example.net/privkey.pem']!);
     copyFileSync(renewedNet.cert, paths['/etc/letsencrypt/live/mail.example.net/fullchain.pem']!);
-    const reload = spawnSync('/usr/sbin/postfix', ['reload'], { encoding: 'utf8', timeout: 20_000, env: env() });
-    expect(reload.status, reload.stderr).toBe(0);
+    const reloaded = reload();
+    expect(reloaded.status, reloaded.stderr).toBe(0);
     await pf!.waitForLog(/postfix\/master\[\d+\]: reload -- version/);
     await new Promise((r) => setTimeout(r, 500));
     expect(await signatureFor('mail.example.net')).toBe('ECDSA'); // still the old (ECDSA) certificate
@@ -119,8 +122,8 @@ describe.runIf(enabled)('recipe: sni-multiple-domains', () => {
   it('fails the handshake for a listed name when the table was built without -F', async () => {
     const built = postmap(`hash:${table()}`);
     expect(built.status, built.stderr).toBe(0);
-    const reload = spawnSync('/usr/sbin/postfix', ['reload'], { encoding: 'utf8', timeout: 20_000, env: env() });
-    expect(reload.status, reload.stderr).toBe(0);
+    const reloaded = reload();
+    expect(reloaded.status, reloaded.stderr).toBe(0);
     const deadline = Date.now() + 10_000;
     let out = '';
     while (Date.now() < deadline && !/alert internal error/.test(out = await ask('mail.example.net'))) await new Promise((r) => setTimeout(r, 250));

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { runAsync as run, startFakeDovecotAuth } from '../dovecot-auth.ts';
 import { postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
+import { atLeast, proofReleases } from '../releases.ts';
 import { localizeMaster, recipeBlocks, substitute } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
@@ -39,12 +40,13 @@ const probe = (port: number, args: string[]) =>
 const swaks = (port: number, args: string[]) =>
   run('swaks', ['--server', `127.0.0.1:${port}`, '--ehlo', 'client.test', '--from', USER, '--to', 'bob@remote.example', '--quit-after', 'RCPT', ...args]);
 
-describe.runIf(enabled)('recipe: submission-587-mandatory-tls', () => {
+describe.runIf(enabled).each(enabled ? proofReleases('submission-587-mandatory-tls') : [])('recipe: submission-587-mandatory-tls on Postfix $label', (release) => {
   let pf: PostfixInstance | undefined;
   let auth: Server | undefined;
   let work = '';
   let mx = 0; // opportunistic "port 25"
   let submission = 0;
+  let minMax = 0; // the submission service with the ">=TLSv1.2" form of the floor
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'pf-submission-'));
@@ -54,15 +56,18 @@ describe.runIf(enabled)('recipe: submission-587-mandatory-tls', () => {
     const { key, cert } = createPki(work).server('mail.example.com');
     const { main, master } = recipeBlocks('submission-587-mandatory-tls');
     pf = await startPostfix({
-      ports: 2,
+      release,
+      ports: 3,
       main: substitute(main, {
         '/etc/postfix/tls/mail.key.pem': key,
         '/etc/postfix/tls/mail.fullchain.pem': cert,
         'smtpd_sasl_path = private/auth': `smtpd_sasl_path = ${socket}`,
       }),
-      master: `127.0.0.1:@PORT@ inet n - n - - smtpd\n${localizeMaster(master, { submission: '127.0.0.1:@PORT2@' })}`,
+      master: `127.0.0.1:@PORT@ inet n - n - - smtpd\n${localizeMaster(master, { submission: '127.0.0.1:@PORT2@' })}
+${localizeMaster(master, { submission: '127.0.0.1:@PORT3@' }).replace('syslog_name=postfix/submission', 'syslog_name=postfix/minmax')}
+  -o smtpd_tls_mandatory_protocols=>=TLSv1.2`,
     });
-    [mx, submission] = pf.ports as [number, number];
+    [mx, submission, minMax] = pf.ports as [number, number, number];
   });
 
   afterAll(async () => {
@@ -103,6 +108,23 @@ describe.runIf(enabled)('recipe: submission-587-mandatory-tls', () => {
     await pf!.waitForLog(/postfix\/submission\/smtpd\[\d+\]: warning: TLS library problem: .*unsupported protocol/);
     expect((await probe(submission, ['-tls1_2'])).out).toMatch(/Protocol version: TLSv1\.2/);
     expect((await probe(submission, ['-tls1_3'])).out).toMatch(/Protocol version: TLSv1\.3/);
+  });
+
+  it('the ">=TLSv1.2" form works from 3.6; on 3.4 and 3.5 it switches TLS off on the mandatory-TLS port', async () => {
+    if (atLeast(release, '3.6')) {
+      const old = await probe(minMax, ['-tls1_1', '-cipher', 'DEFAULT:@SECLEVEL=0']);
+      expect(old.out).toMatch(/alert protocol version/);
+      expect((await probe(minMax, ['-tls1_2'])).out).toMatch(/Protocol version: TLSv1\.2/);
+      expect(pf!.log()).not.toMatch(/Invalid TLS protocol list/);
+    } else {
+      // The older parser rejects the whole value: STARTTLS is still listed but fails, and at level encrypt
+      // nothing else is accepted either.
+      const [, ehlo, starttls, mail] = await dialogue(minMax, ['EHLO client.test', 'STARTTLS', `MAIL FROM:<${USER}>`, 'QUIT']);
+      expect(ehlo).toMatch(/250[ -]STARTTLS/);
+      expect(starttls).toMatch(/^454 4\.7\.0 TLS not available due to local problem/);
+      expect(mail).toMatch(/^530 5\.7\.0 Must issue a STARTTLS command first/);
+      await pf!.waitForLog(/postfix\/minmax\/smtpd\[\d+\]: warning: Invalid TLS protocol list ">=TLSv1\.2": disabling TLS support/);
+    }
   });
 
   it('still accepts TLSv1.1 on the opportunistic port 25 service', async () => {

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki, type TestPki } from '../certs.ts';
 import { capture, postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
+import { atLeast, proofReleases } from '../releases.ts';
 import { recipeBlocks } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
 
-describe.runIf(enabled)('recipe: testing-tls-from-outside', () => {
+describe.runIf(enabled).each(enabled ? proofReleases('testing-tls-from-outside') : [])('recipe: testing-tls-from-outside on Postfix $label', (release) => {
   let pf: PostfixInstance | undefined;
   let pki: TestPki;
   let certDir = '';
@@ -26,6 +27,7 @@ describe.runIf(enabled)('recipe: testing-tls-from-outside', () => {
     const { key, cert } = pki.server('mx.test.example');
     const { main } = recipeBlocks('testing-tls-from-outside');
     pf = await startPostfix({
+      release,
       ports: 3,
       main: `${main}
 smtpd_tls_chain_files = ${key}, ${cert}
@@ -87,11 +89,33 @@ smtpd_tls_security_level = may
   });
 
   it('posttls-finger verifies the certificate and name like the Postfix SMTP client', async () => {
-    const res = await capture('env', [`MAIL_CONFIG=${pf!.dir}`, '/usr/sbin/posttls-finger', '-c', '-l', 'secure', '-F', pki.caCert,
+    const res = await capture('env', [`MAIL_CONFIG=${pf!.dir}`, pf!.command('posttls-finger'), '-c', '-l', 'secure', '-F', pki.caCert,
       `[127.0.0.1]:${mx}`, 'mx.test.example']);
-    expect(res.stdout).toMatch(/matched peername: mx\.test\.example/);
-    expect(res.stdout).toMatch(/pkey_fingerprint=[0-9A-F:]{95}/);
+    // 3.9 and later name the fingerprints "cert fingerprint" and "pkey fingerprint"; 3.4-3.8 "fingerprint"
+    // and "pkey_fingerprint".
+    const pkey = atLeast(release, '3.9') ? 'pkey fingerprint' : 'pkey_fingerprint';
+    if (atLeast(release, '3.9')) {
+      expect(res.stdout).toMatch(/: subject_CN=mx\.test\.example, issuer=Postfix TLS test CA, cert fingerprint=[0-9A-F:]{95}, pkey fingerprint=[0-9A-F:]{95}\n/);
+    } else {
+      expect(res.stdout).toMatch(/: subject_CN=mx\.test\.example, issuer_CN=Postfix TLS test CA, fingerprint=[0-9A-F:]+, pkey_fingerprint=[0-9A-F:]+\n/);
+    }
+    if (atLeast(release, '3.6')) {
+      // 3.6 and later: the name check is logged as "matched peername", fingerprints are SHA-256 (32 bytes).
+      expect(res.stdout).toMatch(/: matched peername: mx\.test\.example/);
+      expect(res.stdout).toMatch(new RegExp(`${pkey}=[0-9A-F:]{95}\\n`));
+    } else {
+      // 3.4 and 3.5: the matching subjectAltName is logged, fingerprints default to SHA-1 (20 bytes).
+      expect(res.stdout).toMatch(/: Matched subjectAltName: mx\.test\.example/);
+      expect(res.stdout).toMatch(/pkey_fingerprint=[0-9A-F:]{59}\n/);
+      const sha256 = await capture('env', [`MAIL_CONFIG=${pf!.dir}`, pf!.command('posttls-finger'), '-c', '-d', 'sha256', '-l', 'secure', '-F', pki.caCert,
+        `[127.0.0.1]:${mx}`, 'mx.test.example']);
+      expect(sha256.stdout).toMatch(/pkey_fingerprint=[0-9A-F:]{95}\n/);
+    }
     expect(res.stdout).toMatch(/posttls-finger: Verified TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:\d+: TLSv1\.3 with cipher /);
+    // The wording after the cipher: 3.10+ print the group name in lower case, 3.7+ name the curve prime256v1.
+    const kex = atLeast(release, '3.10') ? 'x25519' : 'X25519';
+    const curve = atLeast(release, '3.7') ? 'prime256v1' : 'P-256';
+    expect(res.stdout).toMatch(new RegExp(`: TLSv1\\.3 with cipher \\S+ \\(256/256 bits\\) key-exchange ${kex} server-signature ECDSA \\(${curve}\\) server-digest SHA256\\n`));
   });
 
   it('s_client without -starttls against a STARTTLS port fails with "wrong version number"', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { capture, postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
+import { proofReleases } from '../releases.ts';
 import { localizeMaster, recipeBlocks, substitute } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
@@ -15,7 +16,7 @@ const SCAFFOLD = 'postscreen_access_list =\npostscreen_greet_wait = 1s\n';
 const swaks = async (port: number, tls = true) => (await capture('swaks', ['--server', `127.0.0.1:${port}`, ...(tls ? ['--tls'] : []),
   '--ehlo', 'client.test', '--from', 'you@example.org', '--to', 'postmaster@example.com', '--quit-after', 'RCPT'])).stdout;
 
-describe.runIf(enabled)('recipe: tls-for-postscreen', () => {
+describe.runIf(enabled).each(enabled ? proofReleases('tls-for-postscreen') : [])('recipe: tls-for-postscreen on Postfix $label', (release) => {
   let pf: PostfixInstance | undefined;
   let split: PostfixInstance | undefined; // the "-o only on smtpd" mistake
   let work = '';
@@ -31,12 +32,14 @@ describe.runIf(enabled)('recipe: tls-for-postscreen', () => {
     // The harness already runs a tlsproxy service; drop the recipe's copy so it is not defined twice.
     const services = localizeMaster(master.split('\n').filter((l) => !/^tlsproxy\s/.test(l)).join('\n'), { smtp: '127.0.0.1:@PORT@' });
     pf = await startPostfix({
+      release,
       ports: 2,
       main: `${substitute(main, files)}\n${SCAFFOLD}`,
       // A second postscreen whose tlsproxy is missing (own cache, same smtpd behind it).
       master: `${services}\n127.0.0.1:@PORT2@ inet n - n - 1 postscreen\n  -o tlsproxy_service_name=notlsproxy\n  -o postscreen_cache_map=btree:$data_directory/postscreen_cache2`,
     });
     split = await startPostfix({
+      release,
       main: `smtpd_tls_loglevel = 1\npostscreen_pipelining_enable = yes\n${SCAFFOLD}`,
       master: `127.0.0.1:@PORT@ inet n - n - 1 postscreen\nsmtpd pass - - n - - smtpd\n  -o smtpd_tls_security_level=may\n  -o smtpd_tls_chain_files=${key},${cert}`,
     });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { capture, postfixTierAvailable, startPostfix, starttlsProbe, type PostfixInstance } from '../harness.ts';
+import { proofReleases } from '../releases.ts';
 import { recipeBlocks, substitute } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
@@ -20,7 +21,7 @@ function plaintextEhlo(port: number): Promise<void> {
   });
 }
 
-describe.runIf(enabled)('recipe: troubleshooting-tls-errors', () => {
+describe.runIf(enabled).each(enabled ? proofReleases('troubleshooting-tls-errors') : [])('recipe: troubleshooting-tls-errors on Postfix $label', (release) => {
   let pf: PostfixInstance | undefined;
   let certDir = '';
   // The page's fixed server (ECDSA + RSA), an ECDSA-only server with a TLS 1.2 floor, a key/certificate
@@ -29,6 +30,8 @@ describe.runIf(enabled)('recipe: troubleshooting-tls-errors', () => {
   let ecdsaOnly = 0;
   let mismatch = 0;
   let wrapper = 0;
+  let noCert = 0;
+  let missingFile = 0;
   let badKeyFile = '';
 
   beforeAll(async () => {
@@ -39,7 +42,8 @@ describe.runIf(enabled)('recipe: troubleshooting-tls-errors', () => {
     badKeyFile = pki.server('other.test.example', 'ecdsa').key;
     const { main } = recipeBlocks('troubleshooting-tls-errors');
     pf = await startPostfix({
-      ports: 4,
+      release,
+      ports: 6,
       main: `${substitute(main, {
         '/etc/postfix/tls/mx-ecdsa.key.pem': ec.key,
         '/etc/postfix/tls/mx-ecdsa.fullchain.pem': ec.cert,
@@ -54,10 +58,12 @@ transport_maps = inline:{ {wrap.example = wrap:[127.0.0.1]:@PORT@}, {verify.exam
 127.0.0.1:@PORT2@ inet n - n - - smtpd -o smtpd_tls_chain_files=${ec.key},${ec.cert} -o smtpd_tls_protocols=>=TLSv1.2
 127.0.0.1:@PORT3@ inet n - n - - smtpd -o smtpd_tls_chain_files=${badKeyFile},${ec.cert}
 127.0.0.1:@PORT4@ inet n - n - - smtpd -o smtpd_tls_wrappermode=yes
+127.0.0.1:@PORT5@ inet n - n - - smtpd -o smtpd_tls_chain_files=
+127.0.0.1:@PORT6@ inet n - n - - smtpd -o smtpd_tls_chain_files=${certDir}/missing.key.pem,${certDir}/missing.fullchain.pem
 wrap unix - - n - - smtp -o smtp_tls_wrappermode=yes -o smtp_tls_security_level=encrypt
 vfy unix - - n - - smtp -o smtp_tls_security_level=verify`,
     });
-    [fixed, ecdsaOnly, mismatch, wrapper] = pf.ports as [number, number, number, number];
+    [fixed, ecdsaOnly, mismatch, wrapper, noCert, missingFile] = pf.ports as [number, number, number, number, number, number];
   });
 
   afterAll(async () => {
@@ -95,6 +101,23 @@ vfy unix - - n - - smtp -o smtp_tls_security_level=verify`,
     await pf!.waitForLog(new RegExp(`warning: key at index 1 in ${badKeyFile.replace(/[.]/g, '\\.')} does not match next certificate`));
     await pf!.waitForLog(/warning: TLS library problem: error:0A000120:SSL routines::private key mismatch:/);
     await pf!.waitForLog(/warning: error loading private keys and certificates from: \S+: disabling TLS support/);
+  });
+
+  it('no certificate at all: STARTTLS is listed, answered with 454, and the log says why', async () => {
+    const res = await capture('swaks', ['--server', `127.0.0.1:${noCert}`, '--tls', '--quit-after', 'HELO']);
+    expect(res.stdout).toMatch(/<- {2}250-STARTTLS/);
+    expect(res.stdout).toMatch(/<\*\* 454 4\.7\.0 TLS not available due to local problem/);
+    await pf!.waitForLog(/warning: No server certs available\. TLS won't be enabled/);
+  });
+
+  it('a chain file that cannot be opened: STARTTLS is accepted, then every handshake fails with "no shared cipher"', async () => {
+    const swaks = await capture('swaks', ['--server', `127.0.0.1:${missingFile}`, '--tls', '--quit-after', 'HELO']);
+    expect(swaks.stdout).toMatch(/<- {2}220 2\.0\.0 Ready to start TLS/);
+    await pf!.waitForLog(/smtpd\[(\d+)\]: warning: error opening chain file: \S+\/missing\.key\.pem: No such file or directory\n(?:[^\n]*\n)*?[^\n]*smtpd\[\1\]: warning: TLS library problem: error:0A0000C1:SSL routines::no shared cipher:/);
+    const probe = await starttlsProbe(missingFile);
+    expect(probe.stderr).toMatch(/sslv3 alert handshake failure/);
+    expect(probe.stderr).not.toMatch(/Peer certificate/);
+    expect(pf!.log()).not.toMatch(/missing\.key\.pem[^\n]*disabling TLS support/);
   });
 
   it('wrong version number: plaintext SMTP sent to a wrapper-mode port', async () => {
