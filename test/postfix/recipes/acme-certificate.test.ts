@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { postfixTierAvailable, startPostfix, starttlsProbe, type PostfixInstance } from '../harness.ts';
 import { recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { proofReleases } from '../releases.ts';
 import { repoRoot } from '../../support/content.ts';
 
 const enabled = postfixTierAvailable();
@@ -36,7 +37,7 @@ function installVersion(le: string, n: number, key: string, cert: string, caCert
 const verifyingProbe = (port: number, caCert: string) =>
   starttlsProbe(port, ['-CAfile', caCert, '-verify_hostname', NAME, '-verify_return_error']);
 
-describe.runIf(enabled)('recipe: acme-certificate', () => {
+describe.runIf(enabled).each(enabled ? proofReleases('acme-certificate') : [])('recipe: acme-certificate on Postfix $label', (release) => {
   let pf: PostfixInstance | undefined;
   let work = '';
   let le = '';
@@ -54,6 +55,7 @@ describe.runIf(enabled)('recipe: acme-certificate', () => {
     installVersion(le, 1, first.key, first.cert, caCert);
     const { main } = recipeBlocks('acme-certificate');
     pf = await startPostfix({
+      release,
       main: substitute(main, { '/etc/letsencrypt': le }),
       master: '127.0.0.1:@PORT@ inet n - n - - smtpd',
     });
@@ -77,7 +79,7 @@ describe.runIf(enabled)('recipe: acme-certificate', () => {
 
   it('passes posttls-finger at the secure level', async () => {
     // posttls-finger reads a main.cf; the test instance's stands in for /etc/postfix.
-    const res = spawnSync('/usr/sbin/posttls-finger', ['-c', '-l', 'secure', '-F', caCert, `[127.0.0.1]:${pf!.ports[0]}`, NAME], {
+    const res = spawnSync(pf!.command('posttls-finger'), ['-c', '-l', 'secure', '-F', caCert, `[127.0.0.1]:${pf!.ports[0]}`, NAME], {
       encoding: 'utf8', timeout: 20_000, env: { ...process.env, MAIL_CONFIG: pf!.dir },
     });
     expect(res.stdout + res.stderr).toMatch(/Verified TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:\d+/);
@@ -91,14 +93,15 @@ describe.runIf(enabled)('recipe: acme-certificate', () => {
     expect(stale.stdout + stale.stderr).toMatch(/Signature type: RSA-PSS/);
     const hook = join(work, 'postfix-reload');
     writeFileSync(hook, deployHook(), { mode: 0o755 });
-    // certbot would run it with its own environment; MAIL_CONFIG points `postfix` at the test instance.
+    // certbot would run it with its own environment; MAIL_CONFIG points `postfix` at the test instance, and
+    // PATH finds the `postfix` command of the release under test first.
     const res = spawnSync(hook, [], {
       encoding: 'utf8', timeout: 20_000,
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', MAIL_CONFIG: pf!.dir, RENEWED_LINEAGE: join(le, 'live', NAME) },
+      env: { PATH: `${release.sbin}:/usr/sbin:/usr/bin:/sbin:/bin`, MAIL_CONFIG: pf!.dir, RENEWED_LINEAGE: join(le, 'live', NAME) },
     });
     expect(res.status, res.stderr).toBe(0);
     await pf!.waitForLog(/postfix\/postfix-script\[\d+\]: refreshing the Postfix mail system/);
-    await pf!.waitForLog(/postfix\/master\[\d+\]: reload -- version/);
+    await pf!.waitForLog(new RegExp(`postfix/master\\[\\d+\\]: reload -- version ${release.version.replaceAll('.', '\\.')},`));
     // Reloaded services start fresh processes; poll briefly until a new connection lands on one.
     const deadline = Date.now() + 10_000;
     let out = '';

@@ -3,33 +3,40 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
-import { capture, postfixTierAvailable, startPostfix, starttlsProbe, type PostfixInstance } from '../harness.ts';
+import { capture, postfixTierAvailable, startPostfix, starttlsProbe, writeConfigFile, type PostfixInstance } from '../harness.ts';
+import { recipeAntiPatterns } from '../outbound.ts';
 import { localizeMaster, recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { atLeast, proofReleases } from '../releases.ts';
 
 const enabled = postfixTierAvailable();
 
-describe.runIf(enabled)('recipe: ciphers-and-forward-secrecy', () => {
+describe.runIf(enabled).each(enabled ? proofReleases('ciphers-and-forward-secrecy') : [])('recipe: ciphers-and-forward-secrecy on Postfix $label', (release) => {
   let pf: PostfixInstance | undefined;
   let certDir = '';
   // @PORT@ = port 25 as on the page, @PORT2@ = the same with server preference, @PORT3@ = the page's submission.
   let mx = 0;
   let preempt = 0;
   let submission = 0;
+  let ecdsa = 0;
 
   beforeAll(async () => {
     certDir = mkdtempSync(join(tmpdir(), 'pf-pki-'));
-    const { key, cert } = createPki(certDir).server('mx.test.example', 'rsa');
+    const pki = createPki(certDir);
+    const { key, cert } = pki.server('mx.test.example', 'rsa');
+    const ec = pki.server('mx.test.example', 'ecdsa');
     const { main, master } = recipeBlocks('ciphers-and-forward-secrecy');
     pf = await startPostfix({
-      ports: 3,
+      release,
+      ports: 4,
       main: `${substitute(main, { '/etc/postfix/tls/mx.key.pem': key, '/etc/postfix/tls/mx.fullchain.pem': cert })}
 smtpd_tls_loglevel = 1
 `,
       master: `127.0.0.1:@PORT@ inet n - n - - smtpd
 127.0.0.1:@PORT2@ inet n - n - - smtpd -o tls_preempt_cipherlist=yes
-${localizeMaster(master, { submission: '127.0.0.1:@PORT3@' })}`,
+${localizeMaster(master, { submission: '127.0.0.1:@PORT3@' })}
+127.0.0.1:@PORT4@ inet n - n - - smtpd -o syslog_name=postfix/ecdsa -o smtpd_tls_chain_files=${ec.key},${ec.cert}`,
     });
-    [mx, preempt, submission] = pf.ports as [number, number, number];
+    [mx, preempt, submission, ecdsa] = pf.ports as [number, number, number, number];
   });
 
   afterAll(async () => {
@@ -40,7 +47,8 @@ ${localizeMaster(master, { submission: '127.0.0.1:@PORT3@' })}`,
   it('medium and high select the same TLS 1.2 suites with OpenSSL 3', async () => {
     const diff = `diff <(openssl ciphers -s -tls1_2 "$(postconf -dh tls_medium_cipherlist)" | tr : '\\n') \\
      <(openssl ciphers -s -tls1_2 "$(postconf -dh tls_high_cipherlist)" | tr : '\\n') && echo identical`;
-    const res = await capture('env', [`MAIL_CONFIG=${pf!.dir}`, 'bash', '-c', diff]);
+    // PATH puts the release's own postconf first, so the page's command reads that release's defaults.
+    const res = await capture('env', [`MAIL_CONFIG=${pf!.dir}`, `PATH=${release.sbin}:/usr/sbin:/usr/bin:/bin`, 'bash', '-c', diff]);
     expect(res.stdout.trim()).toBe('identical');
   });
 
@@ -59,6 +67,43 @@ ${localizeMaster(master, { submission: '127.0.0.1:@PORT3@' })}`,
 
   it('logs the key exchange group of a TLS 1.3 session', async () => {
     await starttlsProbe(mx, ['-tls1_3']);
-    await pf!.waitForLog(/Anonymous TLS connection established from localhost\[127\.0\.0\.1\]: TLSv1\.3 with cipher \S+ \(256\/256 bits\) key-exchange X25519 server-signature RSA-PSS/);
+    // 3.10 and later log OpenSSL's group name (lower case); older releases the key type's short name.
+    const group = atLeast(release, '3.10') ? 'x25519' : 'X25519';
+    await pf!.waitForLog(new RegExp(`Anonymous TLS connection established from localhost\\[127\\.0\\.0\\.1\\]: TLSv1\\.3 with cipher \\S+ \\(256/256 bits\\) key-exchange ${group} server-signature RSA-PSS`));
+    expect(pf!.log()).not.toMatch(new RegExp(`key-exchange ${atLeast(release, '3.10') ? 'X25519' : 'x25519'} `));
+  });
+
+  it('names the ECDSA signature curve as P-256 on 3.6 and prime256v1 from 3.7 on', async () => {
+    await starttlsProbe(ecdsa, ['-tls1_3']);
+    const curve = atLeast(release, '3.7') ? 'prime256v1' : 'P-256';
+    await pf!.waitForLog(new RegExp(`postfix/ecdsa/smtpd\\[\\d+\\]: Anonymous TLS connection established from .* server-signature ECDSA \\(${curve}\\) server-digest SHA256`));
+  });
+
+  it('shows the release\'s curve and FFDHE group lists with the page\'s postconf commands', async () => {
+    const curves = await pf!.postconf('tls_eecdh_auto_curves');
+    // 3.10 swapped secp384r1 and secp521r1 in the default list.
+    expect(curves.stdout.trim()).toBe(atLeast(release, '3.10')
+      ? 'tls_eecdh_auto_curves = X25519 X448 prime256v1 secp384r1 secp521r1'
+      : 'tls_eecdh_auto_curves = X25519 X448 prime256v1 secp521r1 secp384r1');
+    const groups = await pf!.postconf('tls_ffdhe_auto_groups');
+    if (atLeast(release, '3.8')) {
+      expect(groups.stdout.trim()).toBe('tls_ffdhe_auto_groups = ffdhe2048 ffdhe3072');
+    } else {
+      expect(groups.stdout.trim()).toBe('');
+      expect(groups.stderr).toMatch(/warning: tls_ffdhe_auto_groups: unknown parameter/);
+    }
+  });
+
+  it('postconf warns about the hardening block\'s smtpd_tls_eecdh_grade from 3.9 on', async () => {
+    const [block] = recipeAntiPatterns('ciphers-and-forward-secrecy');
+    expect(block?.text).toMatch(/^smtpd_tls_eecdh_grade = ultra$/m);
+    const dir = mkdtempSync(join(certDir, 'cf-'));
+    writeConfigFile(join(dir, 'main.cf'), block!.text);
+    writeConfigFile(join(dir, 'master.cf'), '');
+    const res = await capture(pf!.command('postconf'), ['-c', dir, 'smtpd_tls_eecdh_grade']);
+    expect(res.stdout.trim()).toBe('smtpd_tls_eecdh_grade = ultra');
+    const warning = /warning: \S+main\.cf: support for parameter "smtpd_tls_eecdh_grade" will be removed; instead, do not specify \(leave at default\)/;
+    if (atLeast(release, '3.9')) expect(res.stderr).toMatch(warning);
+    else expect(res.stderr).not.toMatch(/smtpd_tls_eecdh_grade/);
   });
 });

@@ -7,6 +7,7 @@ import { expectedRules } from '../../../src/markdown/config-blocks.ts';
 import { createPki } from '../certs.ts';
 import { capture, postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
 import { localizeMaster, recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { atLeast, proofReleases } from '../releases.ts';
 import { repoRoot } from '../../support/content.ts';
 
 const enabled = postfixTierAvailable();
@@ -41,8 +42,10 @@ function pkeyFingerprint(cert: string): string {
   return res.stdout.trim().split('= ')[1]!;
 }
 
-describe.runIf(enabled)('recipe: client-certificates', () => {
+describe.runIf(enabled).each(enabled ? proofReleases('client-certificates') : [])('recipe: client-certificates on Postfix $label', (release) => {
   let pf: PostfixInstance | undefined;
+  // The page's main.cf without its smtpd_tls_fingerprint_digest line: what the default digest does.
+  let defaults: PostfixInstance | undefined;
   let work = '';
   let fingerprintPort = 0;
   let accessPort = 0;
@@ -76,13 +79,14 @@ describe.runIf(enabled)('recipe: client-certificates', () => {
     }
     mkdirSync(join(work, 'cfg'));
     writeFileSync(join(work, 'cfg', 'main.cf'), '');
-    const built = spawnSync('/usr/sbin/postmap', ['-c', join(work, 'cfg'), `hash:${files['/etc/postfix/relay_clientcerts']}`, `hash:${files['/etc/postfix/ccert_access']}`], { encoding: 'utf8', timeout: 20_000 });
+    const built = spawnSync(join(release.sbin, 'postmap'), ['-c', join(work, 'cfg'), `hash:${files['/etc/postfix/relay_clientcerts']}`, `hash:${files['/etc/postfix/ccert_access']}`], { encoding: 'utf8', timeout: 20_000 });
     expect(built.status, built.stderr).toBe(0);
 
     const { main } = recipeBlocks('client-certificates');
     const [byFingerprint, byAccess, requireCert] = masterVariants();
     expect(requireCert).toBeDefined();
     pf = await startPostfix({
+      release,
       ports: 3,
       // relay_domains is test scaffolding: a domain this server relays for, for permit_auth_destination.
       main: `${substitute(main, files)}\nrelay_domains = partner.example\n`,
@@ -93,9 +97,26 @@ describe.runIf(enabled)('recipe: client-certificates', () => {
       ].map((b) => substitute(b, files)).join('\n'),
     });
     [fingerprintPort, accessPort, requirePort] = pf.ports as [number, number, number];
+
+    const withoutDigest = main.split('\n').filter((l) => !l.startsWith('smtpd_tls_fingerprint_digest')).join('\n');
+    expect(withoutDigest).not.toBe(main);
+    const service = substitute(byFingerprint!, files);
+    defaults = await startPostfix({
+      release,
+      ports: 2,
+      // @PORT@: the instance's own compatibility level (3.6 on 3.6+, 2 on 3.4/3.5); @PORT2@: level 2, as on a
+      // server upgraded from an older release that kept its level.
+      main: substitute(withoutDigest, files),
+      // Log level 2, as the page suggests, logs the fingerprints smtpd computed.
+      master: [
+        localizeMaster(service, { submission: '127.0.0.1:@PORT@' }).replace('-o syslog_name=postfix/submission', '-o syslog_name=postfix/ownlevel\n  -o smtpd_tls_loglevel=2'),
+        localizeMaster(service, { submission: '127.0.0.1:@PORT2@' }).replace('-o syslog_name=postfix/submission', '-o syslog_name=postfix/level2\n  -o smtpd_tls_loglevel=2\n  -o compatibility_level=2'),
+      ].join('\n'),
+    });
   });
 
   afterAll(async () => {
+    await defaults?.stop();
     await pf?.stop();
     rmSync(work, { recursive: true, force: true });
   });
@@ -123,5 +144,29 @@ describe.runIf(enabled)('recipe: client-certificates', () => {
     expect(none).toMatch(/<~\*\s+421 4\.7\.1 .*No client certificate presented/);
     expect(await relay(requirePort, app1)).toMatch(/<~\s+250 2\.1\.5 Ok/);
     await pf!.waitForLog(/postfix\/submission\/smtpd\[\d+\]: Trusted TLS connection established from localhost\[127\.0\.0\.1\]/);
+  });
+
+  it('without an explicit digest, SHA-256 fingerprints match only from 3.6 on at compatibility level 3.6', async () => {
+    const [ownLevel, level2] = defaults!.ports as [number, number];
+    const sha256 = certFingerprint(app1.cert);
+    const md5 = openssl(['x509', '-in', app1.cert, '-noout', '-fingerprint', '-md5']).trim().split('=')[1]!;
+    // 3.9 and later label it "cert fingerprint=", older releases "fingerprint=".
+    const logged = async (service: string) => (await defaults!.waitForLog(
+      new RegExp(`postfix/${service}/smtpd\\[\\d+\\]: localhost\\[127\\.0\\.0\\.1\\]: subject_CN=app1\\.example\\.com, issuer=[^,]*, ${atLeast(release, '3.9') ? 'cert fingerprint' : 'fingerprint'}=([0-9A-F:]+)`)))[1];
+    if (atLeast(release, '3.6')) {
+      expect(await relay(ownLevel, app1)).toMatch(/<~\s+250 2\.1\.5 Ok/);
+      expect(await logged('ownlevel')).toBe(sha256);
+      // Level 2 keeps md5: the same table entry no longer matches, and Postfix says why.
+      expect(await relay(level2, app1)).toMatch(/<~\*\s+554 5\.7\.1 .*Access denied/);
+      await defaults!.waitForLog(/postfix\/level2\/smtpd\[\d+\]: using backwards-compatible default setting smtpd_tls_fingerprint_digest=md5 to compute certificate fingerprints/);
+      expect(await logged('level2')).toBe(md5);
+    } else {
+      // 3.4 and 3.5 compute md5 fingerprints whatever the level, and say nothing about it.
+      expect(await relay(ownLevel, app1)).toMatch(/<~\*\s+554 5\.7\.1 .*Access denied/);
+      expect(await relay(level2, app1)).toMatch(/<~\*\s+554 5\.7\.1 .*Access denied/);
+      expect(await logged('ownlevel')).toBe(md5);
+      expect(await logged('level2')).toBe(md5);
+      expect(defaults!.log()).not.toMatch(/backwards-compatible default setting smtpd_tls_fingerprint_digest/);
+    }
   });
 });

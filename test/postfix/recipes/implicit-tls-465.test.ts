@@ -7,6 +7,7 @@ import { createPki } from '../certs.ts';
 import { runAsync as run, startFakeDovecotAuth } from '../dovecot-auth.ts';
 import { postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
 import { localizeMaster, recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { proofReleases } from '../releases.ts';
 
 const enabled = postfixTierAvailable();
 const USER = 'alice@mail.example.com';
@@ -31,7 +32,7 @@ function plaintextGreeting(port: number, waitMs: number): Promise<string> {
   });
 }
 
-describe.runIf(enabled)('recipe: implicit-tls-465', () => {
+describe.runIf(enabled).each(enabled ? proofReleases('implicit-tls-465') : [])('recipe: implicit-tls-465 on Postfix $label', (release) => {
   let pf: PostfixInstance | undefined;
   let auth: Server | undefined;
   let work = '';
@@ -45,6 +46,7 @@ describe.runIf(enabled)('recipe: implicit-tls-465', () => {
     const { key, cert } = createPki(work).server('mail.example.com');
     const { main, master } = recipeBlocks('implicit-tls-465');
     pf = await startPostfix({
+      release,
       main: substitute(main, {
         '/etc/postfix/tls/mail.key.pem': key,
         '/etc/postfix/tls/mail.fullchain.pem': cert,

@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { capture, postfixTierAvailable, startPostfix, starttlsProbe, type PostfixInstance } from '../harness.ts';
 import { recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { proofReleases } from '../releases.ts';
 
 const enabled = postfixTierAvailable();
 
-describe.runIf(enabled)('recipe: inbound-opportunistic-starttls', () => {
+describe.runIf(enabled).each(enabled ? proofReleases('inbound-opportunistic-starttls') : [])('recipe: inbound-opportunistic-starttls on Postfix $label', (release) => {
   let pf: PostfixInstance | undefined;
   let certDir = '';
 
@@ -17,6 +18,7 @@ describe.runIf(enabled)('recipe: inbound-opportunistic-starttls', () => {
     const { key, cert } = createPki(certDir).server('mx.test.example');
     const { main } = recipeBlocks('inbound-opportunistic-starttls');
     pf = await startPostfix({
+      release,
       main: substitute(main, { '/etc/postfix/tls/mx.key.pem': key, '/etc/postfix/tls/mx.fullchain.pem': cert }),
       master: '127.0.0.1:@PORT@ inet n - n - - smtpd',
     });

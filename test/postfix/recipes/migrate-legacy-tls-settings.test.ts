@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedRules } from '../../../src/markdown/config-blocks.ts';
 import { repoRoot } from '../../support/content.ts';
 import { createPki } from '../certs.ts';
-import { capture, postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
+import { capture, postfixTierAvailable, startPostfix, writeConfigFile, type PostfixInstance } from '../harness.ts';
 import { localizeMaster, recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { atLeast, proofReleases } from '../releases.ts';
 
 const enabled = postfixTierAvailable();
 const SLUG = 'migrate-legacy-tls-settings';
@@ -19,19 +20,25 @@ function beforeBlocks(kind: 'main' | 'master' | 'policy'): string[] {
     .map((m) => m[3]!);
 }
 
-/** Delivery plumbing shared by both instances: relay.test goes to @PORT2@, a listener that discards. */
+/**
+ * Delivery plumbing shared by both instances: every route goes to @PORT2@, a listener that discards.
+ * dropped.test and dropped311.test (legacy instance only) use transports without the old switch.
+ */
 const PLUMBING = `
 smtpd_tls_loglevel = 1
 smtp_tls_loglevel = 1
-transport_maps = inline:{ {relay.test = smtp:[127.0.0.1]:@PORT2@}, {bad.test = bad:[127.0.0.1]:@PORT2@} }
+transport_maps = inline:{ {relay.test = smtp:[127.0.0.1]:@PORT2@}, {bad.test = bad:[127.0.0.1]:@PORT2@}, {dropped.test = dropped:[127.0.0.1]:@PORT2@}, {dropped311.test = dropped311:[127.0.0.1]:@PORT2@} }
 `;
+/** postconf's deprecation warning for one parameter of a file. */
+const deprecated = (file: 'main.cf' | 'master.cf', name: string) =>
+  new RegExp(`warning: \\S+/${file.replace('.', '\\.')}: support for parameter "${name}" will be removed`);
 const DISCARD_LISTENER = '127.0.0.1:@PORT2@ inet n - n - - smtpd -o smtpd_recipient_restrictions=check_recipient_access,static:DISCARD';
 
 function swaks(port: number, ...args: string[]) {
   return capture('swaks', ['--server', `127.0.0.1:${port}`, '--from', 'sender@mx.test.example', '--ehlo', 'client.test', '--timeout', '10', ...args]);
 }
 
-describe.runIf(enabled)('recipe: migrate-legacy-tls-settings', () => {
+describe.runIf(enabled).each(enabled ? proofReleases(SLUG) : [])('recipe: migrate-legacy-tls-settings on Postfix $label', (release) => {
   let legacy: PostfixInstance | undefined;
   let migrated: PostfixInstance | undefined;
   let certDir = '';
@@ -51,15 +58,20 @@ describe.runIf(enabled)('recipe: migrate-legacy-tls-settings', () => {
     const [legacySubmission] = beforeBlocks('master');
     const after = recipeBlocks(SLUG);
 
-    // The old configuration, with a service where both the old switch and a level are set, and a
-    // transport that uses the per-site keywords as a policy table.
+    // The old configuration, with a service where both the old switch and a level are set, a transport
+    // that uses the per-site keywords as a policy table, and transports where smtp_use_tls (and the
+    // per-site table) have been deleted without setting a level (3.11 also at compatibility level 3.11).
+    const dropped = 'smtp -o smtp_use_tls=no -o smtp_tls_per_site=';
     legacy = await startPostfix({
+      release,
       ports: 3,
       main: substitute(legacyMain!, files) + PLUMBING,
       master: `127.0.0.1:@PORT@ inet n - n - - smtpd
 ${DISCARD_LISTENER}
 127.0.0.1:@PORT3@ inet n - n - - smtpd -o smtpd_use_tls=no -o smtpd_tls_security_level=may
-bad unix - - n - - smtp -o smtp_tls_policy_maps=texthash:${join(certDir, 'bad_policy')}`,
+bad unix - - n - - smtp -o smtp_tls_policy_maps=texthash:${join(certDir, 'bad_policy')}
+dropped unix - - n - - ${dropped} -o syslog_name=postfix/dropped
+${atLeast(release, '3.11') ? `dropped311 unix - - n - - ${dropped} -o syslog_name=postfix/dropped311 -o compatibility_level=3.11` : ''}`,
     });
     const legacyRelay = `[127.0.0.1]:${legacy.ports[1]}`;
     writeFileSync(join(certDir, 'tls_per_site'), `${legacyRelay} MUST_NOPEERMATCH\n`);
@@ -68,6 +80,7 @@ bad unix - - n - - smtp -o smtp_tls_policy_maps=texthash:${join(certDir, 'bad_po
     // The migrated configuration: the page's main.cf, policy table and submission service, plus the
     // old submission override under the new main.cf.
     migrated = await startPostfix({
+      release,
       ports: 4,
       main: substitute(after.main, files) + PLUMBING,
       master: `127.0.0.1:@PORT@ inet n - n - - smtpd
@@ -126,5 +139,62 @@ ${localizeMaster(legacySubmission!, { submission: '127.0.0.1:@PORT4@' })}`,
     expect(stdout).toMatch(/^smtpd_tls_security_level = may$/m);
     expect(stdout).toMatch(/^smtp_tls_policy_maps = texthash:/m);
     expect(stdout).not.toMatch(/_(use|enforce)_tls|tls_per_site|enforce_peername|dh512|eecdh_grade/);
+  });
+
+  it('deleting smtp_use_tls without setting a level sends in plaintext; 3.11 sends over TLS only at compatibility level 3.11', async () => {
+    const relay = legacy!.ports[1]!;
+    const res = await swaks(legacy!.ports[0]!, '--to', 'user@dropped.test');
+    expect(res.stdout).toMatch(/250 2\.0\.0 Ok: queued/);
+    await legacy!.waitForLog(new RegExp(`postfix/dropped/smtp\\[\\d+\\]: \\w+: to=<user@dropped\\.test>, relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${relay}, .*status=sent`));
+    expect(legacy!.log()).not.toMatch(/postfix\/dropped\/smtp\[\d+\]: .*TLS connection established/);
+    if (atLeast(release, '3.11')) {
+      const res311 = await swaks(legacy!.ports[0]!, '--to', 'user@dropped311.test');
+      expect(res311.stdout).toMatch(/250 2\.0\.0 Ok: queued/);
+      await legacy!.waitForLog(new RegExp(`postfix/dropped311/smtp\\[\\d+\\]: \\w+ TLS connection established to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${relay}: TLSv1\\.3`));
+      await legacy!.waitForLog(new RegExp(`postfix/dropped311/smtp\\[\\d+\\]: \\w+: to=<user@dropped311\\.test>, relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${relay}, .*status=sent`));
+    }
+  });
+
+  it('postconf warns about the legacy names from 3.9 on, and about smtp_tls_enforce_peername from 3.11 on', async () => {
+    const { stdout, stderr } = await legacy!.postconf('-n');
+    expect(stdout).toMatch(/^smtpd_use_tls = yes$/m);
+    const legacyNames: ['main.cf' | 'master.cf', string][] = [
+      ['main.cf', 'smtpd_use_tls'], ['main.cf', 'smtp_use_tls'], ['main.cf', 'smtp_tls_per_site'], ['master.cf', 'smtpd_use_tls'],
+    ];
+    for (const [file, name] of legacyNames) {
+      if (atLeast(release, '3.9')) expect(stderr).toMatch(deprecated(file, name));
+      else expect(stderr).not.toMatch(new RegExp(name));
+    }
+    // The certificate parameters are not deprecated on any release.
+    expect(stderr).not.toMatch(/smtpd_tls_(cert|key)_file|smtp_tls_CAfile/);
+    // The daemons themselves never log the deprecation; only postconf reports it.
+    expect(legacy!.log()).not.toMatch(/will be removed/);
+
+    // The table row "smtp_enforce_tls = yes with smtp_tls_enforce_peername = no", and the page's second
+    // "Before" block (Diffie-Hellman and curve settings), in a configuration directory of their own.
+    const dir = mkdtempSync(join(certDir, 'cf-'));
+    writeConfigFile(join(dir, 'main.cf'), `smtp_enforce_tls = yes\nsmtp_tls_enforce_peername = no\n${beforeBlocks('main')[1]}`);
+    writeConfigFile(join(dir, 'master.cf'), '');
+    const old = await capture(legacy!.command('postconf'), ['-c', dir, '-n']);
+    expect(old.stdout).toMatch(/^smtpd_tls_dh512_param_file = /m);
+    expect(Boolean(old.stderr.match(deprecated('main.cf', 'smtp_enforce_tls')))).toBe(atLeast(release, '3.9'));
+    expect(Boolean(old.stderr.match(deprecated('main.cf', 'smtpd_tls_eecdh_grade')))).toBe(atLeast(release, '3.9'));
+    expect(Boolean(old.stderr.match(deprecated('main.cf', 'smtpd_tls_dh1024_param_file')))).toBe(atLeast(release, '3.9'));
+    expect(Boolean(old.stderr.match(deprecated('main.cf', 'smtp_tls_enforce_peername')))).toBe(atLeast(release, '3.11'));
+    // dh512 has been ignored since 3.6 without any warning.
+    expect(old.stderr).not.toMatch(/dh512/);
+  });
+
+  it('postconf stays silent on the page\'s "After" configuration', async () => {
+    const after = recipeBlocks(SLUG);
+    const dir = mkdtempSync(join(certDir, 'cf-'));
+    writeConfigFile(join(dir, 'main.cf'), after.main);
+    writeConfigFile(join(dir, 'master.cf'), after.master);
+    const res = await capture(migrated!.command('postconf'), ['-c', dir, '-n']);
+    expect(res.stdout).toMatch(/^smtp_tls_policy_maps = hash:\/etc\/postfix\/tls_policy$/m);
+    expect(res.stderr).toBe('');
+    // The old submission override that the migrated test instance still carries is reported from 3.9 on.
+    const inUse = await migrated!.postconf('-n');
+    expect(Boolean(inUse.stderr.match(deprecated('master.cf', 'smtpd_enforce_tls')))).toBe(atLeast(release, '3.9'));
   });
 });

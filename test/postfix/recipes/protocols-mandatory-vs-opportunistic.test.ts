@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { capture, postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
 import { localizeMaster, recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { atLeast, proofReleases } from '../releases.ts';
 import { repoRoot } from '../../support/content.ts';
 
 const enabled = postfixTierAvailable();
@@ -18,7 +19,7 @@ function pinnedBlock(): string {
   return m[1]!;
 }
 
-describe.runIf(enabled)('recipe: protocols-mandatory-vs-opportunistic', () => {
+describe.runIf(enabled).each(enabled ? proofReleases('protocols-mandatory-vs-opportunistic') : [])('recipe: protocols-mandatory-vs-opportunistic on Postfix $label', (release) => {
   let pf: PostfixInstance | undefined;
   let work = '';
   const port = (i: number) => pf!.ports[i]!;
@@ -46,6 +47,7 @@ describe.runIf(enabled)('recipe: protocols-mandatory-vs-opportunistic', () => {
     const variant = (placeholder: string, value: string) =>
       `${placeholder} inet n - n - - smtpd\n  -o smtpd_tls_security_level=encrypt\n  -o smtpd_tls_mandatory_protocols=${value}`;
     pf = await startPostfix({
+      release,
       ports: 6,
       main: substitute(main, { '/etc/postfix/tls/mail.key.pem': key, '/etc/postfix/tls/mail.fullchain.pem': cert }),
       master: [
@@ -73,9 +75,40 @@ describe.runIf(enabled)('recipe: protocols-mandatory-vs-opportunistic', () => {
     await pf!.waitForLog(/postfix\/submissions\/smtpd\[\d+\]: warning: TLS library problem: .*unsupported protocol/);
   });
 
-  it('">=TLSv1.2" and "TLSv1.2, TLSv1.3" behave like the exclusion list', async () => {
-    expect(await accepted(port(3))).toEqual(['TLSv1.2', 'TLSv1.3']);
+  it('"TLSv1.2, TLSv1.3" behaves like the exclusion list on every release', async () => {
     expect(await accepted(port(4))).toEqual(['TLSv1.2', 'TLSv1.3']);
+  });
+
+  it('">=TLSv1.2" behaves like the exclusion list from 3.6 on, and disables TLS on 3.4 and 3.5', async () => {
+    const invalid = /postfix\/smtpd\[\d+\]: warning: Invalid TLS protocol list ">=TLSv1\.2": disabling TLS support/;
+    if (atLeast(release, '3.6')) {
+      expect(await accepted(port(3))).toEqual(['TLSv1.2', 'TLSv1.3']);
+      expect(pf!.log()).not.toMatch(/Invalid TLS protocol list/);
+    } else {
+      expect(await accepted(port(3))).toEqual([]);
+      await pf!.waitForLog(invalid);
+      // STARTTLS is still offered, but refused; the service requires TLS, so no mail gets in at all.
+      const tls = await capture('swaks', ['--server', `127.0.0.1:${port(3)}`, '--tls', '--quit-after', 'MAIL', '--from', 'a@example.org']);
+      expect(tls.stdout).toMatch(/<-\s+250-STARTTLS/);
+      expect(tls.stdout).toMatch(/<\*\* 454 4\.7\.0 TLS not available due to local problem/);
+      const plain = await capture('swaks', ['--server', `127.0.0.1:${port(3)}`, '--quit-after', 'MAIL', '--from', 'a@example.org']);
+      expect(plain.stdout).toMatch(/<\*\* 530 5\.7\.0 Must issue a STARTTLS command first/);
+    }
+    // Neither postconf nor postfix check judges the value, on any release: only smtpd does.
+    const shown = await capture(pf!.command('postconf'), ['-c', pf!.dir, '-P', '*/inet/smtpd_tls_mandatory_protocols']);
+    expect(shown.stdout).toContain(`127.0.0.1:${port(3)}/inet/smtpd_tls_mandatory_protocols = >=TLSv1.2`);
+    expect(shown.stderr).not.toMatch(/TLSv1\.2|protocol/i);
+    const check = await capture(pf!.command('postfix'), ['-c', pf!.dir, 'check']);
+    expect(check.status).toBe(0);
+    expect(check.stdout + check.stderr).not.toMatch(/TLSv1\.2|protocol/i);
+    expect(pf!.log()).not.toMatch(/postfix\/(postfix-script|postfix|postconf)\[\d+\]: .*(TLSv1\.2|protocol)/i);
+  });
+
+  it('postconf -d prints the range form as the default from 3.6 on, exclusions before', async () => {
+    const res = await pf!.postconf('-d', 'smtpd_tls_protocols', 'smtpd_tls_mandatory_protocols');
+    expect(res.stdout.trim().split('\n')).toEqual(atLeast(release, '3.6')
+      ? ['smtpd_tls_protocols = >=TLSv1', 'smtpd_tls_mandatory_protocols = >=TLSv1']
+      : ['smtpd_tls_protocols = !SSLv2, !SSLv3', 'smtpd_tls_mandatory_protocols = !SSLv2, !SSLv3']);
   });
 
   it('the pinned list "TLSv1.2" refuses TLSv1.3', async () => {
