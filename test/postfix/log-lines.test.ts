@@ -9,6 +9,7 @@ import { explainLog, type ExplainedLine } from '../../src/lib/explain/explain-lo
 import type { LogPattern } from '../../src/lib/schema/log-pattern.ts';
 import { createPki } from './certs.ts';
 import { capture, postfixTierAvailable, startPostfix, starttlsProbe, type PostfixInstance } from './harness.ts';
+import { atLeast, testReleases } from './releases.ts';
 
 const enabled = postfixTierAvailable();
 const root = resolve(import.meta.dirname, '../..');
@@ -24,7 +25,7 @@ async function logAfter(pf: PostfixInstance, offset: number, pattern: RegExp, ti
   }
 }
 
-describe.runIf(enabled)('real Postfix log lines are explained by the expected patterns', () => {
+describe.runIf(enabled).each(enabled ? testReleases() : [])('real Postfix $label log lines are explained by the expected patterns', (release) => {
   let patterns: LogPattern[] = [];
   let server: PostfixInstance | undefined;
   let client: PostfixInstance | undefined;
@@ -53,14 +54,17 @@ describe.runIf(enabled)('real Postfix log lines are explained by the expected pa
 
     certDir = mkdtempSync(join(tmpdir(), 'pf-pki-'));
     const { key, cert } = createPki(certDir).server('mx.test.example');
+    // The range form needs 3.6; older releases get the equivalent exclusion list.
+    const floor = atLeast(release, '3.6') ? '>=TLSv1.2' : '!SSLv2, !SSLv3, !TLSv1, !TLSv1.1';
     server = await startPostfix({
+      release,
       hostname: 'mx.test.example',
       main: [
         `smtpd_tls_chain_files = ${key}, ${cert}`,
         'smtpd_tls_security_level = may',
         'smtpd_tls_loglevel = 1',
-        'smtpd_tls_protocols = >=TLSv1.2',
-        'smtpd_tls_mandatory_protocols = >=TLSv1.2',
+        `smtpd_tls_protocols = ${floor}`,
+        `smtpd_tls_mandatory_protocols = ${floor}`,
         // Accept mail for any domain and throw it away: only the SMTP/TLS dialogue matters here.
         'relay_domains = static:ALL',
         'relay_transport = discard',
@@ -73,6 +77,7 @@ describe.runIf(enabled)('real Postfix log lines are explained by the expected pa
       ports: 2,
     });
     client = await startPostfix({
+      release,
       hostname: 'client.test.example',
       main: [
         'smtp_tls_loglevel = 1',
@@ -109,7 +114,7 @@ describe.runIf(enabled)('real Postfix log lines are explained by the expected pa
     expectAllTlsLinesExplained(text, 'postfix/smtpd');
   });
 
-  it('a client that only offers TLSv1, refused by smtpd_tls_protocols = >=TLSv1.2', async () => {
+  it('a client that only offers TLSv1, refused by a TLSv1.2 floor in smtpd_tls_protocols', async () => {
     const offset = server!.log().length;
     await starttlsProbe(server!.ports[0]!, ['-tls1', '-cipher', 'DEFAULT:@SECLEVEL=0']);
     const text = await logAfter(server!, offset, /disconnect from localhost\[127\.0\.0\.1\] .*starttls=0\/1/);
