@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { postfixTierAvailable, type PostfixInstance } from '../harness.ts';
+import { atLeast, proofReleases } from '../releases.ts';
 import {
   certFingerprint, deliver, installPolicy, publicKeyFingerprint, recipeBlockList, rekeyPolicy, startClient, startSinks, waitForTlsLine, type Sinks,
 } from '../outbound.ts';
@@ -32,7 +33,7 @@ function renew(dir: string, key: string, name: string): string {
   return out;
 }
 
-describe.runIf(enabled)('recipe: certificate-pinning-fingerprint', () => {
+describe.runIf(enabled).each(enabled ? proofReleases('certificate-pinning-fingerprint') : [])('recipe: certificate-pinning-fingerprint on Postfix $label', (release) => {
   let work = '';
   let sinks: Sinks | undefined;
   let client: PostfixInstance | undefined;
@@ -47,7 +48,7 @@ describe.runIf(enabled)('recipe: certificate-pinning-fingerprint', () => {
     const nxt = pki.server('mailhub.example.com', 'rsa');
     const oth = createPki(mkdtempSync(join(work, 'other-'))).server('mailhub.example.com');
     const renewedCert = renew(work, cur.key, 'mailhub.example.com');
-    sinks = await startSinks([{ tls: cur }, { tls: nxt }, { tls: oth }, { tls: { key: cur.key, cert: renewedCert } }]);
+    sinks = await startSinks([{ tls: cur }, { tls: nxt }, { tls: oth }, { tls: { key: cur.key, cert: renewedCert } }], undefined, release);
     [current, next, other, renewed] = sinks.ports as [number, number, number, number];
 
     const blocks = recipeBlockList('certificate-pinning-fingerprint');
@@ -58,13 +59,17 @@ describe.runIf(enabled)('recipe: certificate-pinning-fingerprint', () => {
     const table = await installPolicy(work, substitute(rekeyPolicy(policy, {
       '[mailhub.example.com]': [hop(current), hop(next), hop(other), hop(renewed)],
       '[branch.example.net]:587': [`[127.0.0.1]:0${renewed}`],
-    }), pins));
+    }), pins), 'tls_policy', release);
     client = await startClient({
+      release,
       main: substitute(main, { 'hash:/etc/postfix/tls_policy': table }),
       routes: {
         'current.test': hop(current), 'next.test': hop(next), 'other.test': hop(other), 'renewed.test': hop(renewed),
         'keypin.test': `[127.0.0.1]:0${renewed}`,
+        // The pinned server again, through a client that computes md5 digests (the old default).
+        'md5.test': `md5digest:${hop(current)}`,
       },
+      master: 'md5digest unix - - n - - smtp -o smtp_tls_fingerprint_digest=md5',
     });
   });
 
@@ -94,5 +99,14 @@ describe.runIf(enabled)('recipe: certificate-pinning-fingerprint', () => {
     const byKey = await deliver(client!, 'user@keypin.test');
     expect(byKey.status).toBe('sent');
     expect(client!.log()).toMatch(new RegExp(`Verified TLS connection established to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${renewed}: `));
+  });
+
+  it('the digest must be set: the default is md5 before 3.6 and below compatibility_level 3.6', async () => {
+    const { stdout } = await client!.postconf('-d', 'smtp_tls_fingerprint_digest');
+    expect(stdout.trim()).toBe(`smtp_tls_fingerprint_digest = ${atLeast(release, '3.6') ? '${{$compatibility_level} <level {3.6} ? {md5} : {sha256}}' : 'md5'}`);
+    // A SHA-256 pin compared with md5 digests never matches.
+    const d = await deliver(client!, 'user@md5.test');
+    expect(d.status).toBe('deferred');
+    expect(d.line).toContain('Server certificate not verified');
   });
 });

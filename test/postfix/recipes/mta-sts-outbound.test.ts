@@ -4,23 +4,26 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { postfixTierAvailable, type PostfixInstance } from '../harness.ts';
-import { deliver, startClient, startSinks, startSocketmap, waitForTlsLine, type Sinks, type SocketmapServer } from '../outbound.ts';
+import { atLeast, proofReleases } from '../releases.ts';
+import { countLog, deliver, startClient, startSinks, startSocketmap, waitForTlsLine, type Sinks, type SocketmapServer } from '../outbound.ts';
 import { recipeBlocks, substitute } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
 
-describe.runIf(enabled)('recipe: mta-sts-outbound', () => {
+describe.runIf(enabled).each(enabled ? proofReleases('mta-sts-outbound') : [])('recipe: mta-sts-outbound on Postfix $label', (release) => {
   let work = '';
   let sinks: Sinks | undefined;
   let client: PostfixInstance | undefined;
   let sts: SocketmapServer | undefined;
   let good = 0, evil = 0;
   const hop = (port: number, zeros = '') => `[127.0.0.1]:${zeros}${port}`;
+  // smtp_tls_enforce_sts_mx_patterns exists from 3.10.5 (back-ported from 3.11).
+  const hasMxPatterns = atLeast(release, '3.10.5');
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'pf-sts-'));
     const pki = createPki(work);
-    sinks = await startSinks([{ tls: pki.server('mx.sts.example') }, { tls: pki.server('mx.evil.example') }]);
+    sinks = await startSinks([{ tls: pki.server('mx.sts.example') }, { tls: pki.server('mx.evil.example') }], undefined, release);
     [good, evil] = sinks.ports as [number, number];
     // Stand-in for postfix-mta-sts-resolver: answers like it does for a domain with an enforce policy
     // whose MX pattern is mx.sts.example (require_sni on); NOTFOUND for everything else. One next hop
@@ -28,13 +31,19 @@ describe.runIf(enabled)('recipe: mta-sts-outbound', () => {
     sts = await startSocketmap((name, key) => {
       if (name !== 'postfix') return undefined;
       if (key === hop(good) || key === hop(evil)) return 'secure match=mx.sts.example servername=hostname';
-      if (key === hop(good, '00')) return 'secure match=mx.sts.example servername=hostname policy_type=sts policy_domain=sts.example mx_host_pattern=mx.sts.example';
+      if (key === hop(good, '00') || key === hop(good, '0000')) return 'secure match=mx.sts.example servername=hostname policy_type=sts policy_domain=sts.example mx_host_pattern=mx.sts.example';
       return undefined;
     });
     const { main } = recipeBlocks('mta-sts-outbound');
     client = await startClient({
+      release,
       main: substitute(main, { '/etc/ssl/certs/ca-certificates.crt': pki.caCert, 'socketmap:inet:127.0.0.1:8461:postfix': `socketmap:inet:127.0.0.1:${sts.port}:postfix` }),
-      routes: { 'sts.test': hop(good), 'evil.test': hop(evil), 'nopolicy.test': hop(good, '0'), 'tlsrpt.test': hop(good, '00'), 'down.test': hop(good, '000') },
+      // "noenforce" is the same smtp client with smtp_tls_enforce_sts_mx_patterns turned off.
+      master: hasMxPatterns ? 'noenforce unix - - n - - smtp -o smtp_tls_enforce_sts_mx_patterns=no' : '',
+      routes: {
+        'sts.test': hop(good), 'evil.test': hop(evil), 'nopolicy.test': hop(good, '0'), 'tlsrpt.test': hop(good, '00'), 'down.test': hop(good, '000'),
+        ...(hasMxPatterns ? { 'noenforce.test': `noenforce:${hop(good, '0000')}` } : {}),
+      },
     });
   });
 
@@ -63,11 +72,32 @@ describe.runIf(enabled)('recipe: mta-sts-outbound', () => {
     expect(client!.log()).toMatch(new RegExp(`Trusted TLS connection established to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${good}: `));
   });
 
-  it('on Postfix before 3.10 the resolver\'s TLSRPT attributes make the answer invalid and mail defers', async () => {
+  it('the resolver\'s TLSRPT attributes: invalid before 3.10; from 3.10.5 the MX host must match an mx_host_pattern', async () => {
     const d = await deliver(client!, 'user@tlsrpt.test');
+    const verified = new RegExp(`Verified TLS connection established to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${good}: `);
+    if (!atLeast(release, '3.10')) {
+      expect(d.status).toBe('deferred');
+      expect(d.line).toContain('client TLS configuration problem');
+      expect(client!.log()).toMatch(/warning: smtp_tls_policy_maps, next-hop destination "\[127\.0\.0\.1\]:00\d+": invalid attribute name: "policy_type"/);
+      return;
+    }
+    expect(client!.log()).not.toMatch(/invalid attribute name: "policy_type"/);
+    if (!hasMxPatterns) {
+      // 3.10.0-3.10.4: the attributes are accepted and change nothing for delivery.
+      expect(d.status).toBe('sent');
+      return;
+    }
+    // The next hop's host name is 127.0.0.1, which matches no pattern: the host is skipped, not tried.
     expect(d.status).toBe('deferred');
-    expect(d.line).toContain('client TLS configuration problem');
-    expect(client!.log()).toMatch(/warning: smtp_tls_policy_maps, next-hop destination "\[127\.0\.0\.1\]:00\d+": invalid attribute name: "policy_type"/);
+    expect(d.line).toMatch(/relay=none, .*status=deferred \(server unavailable or unable to receive mail\)/);
+    // The skipped host is logged from 3.10.6 (3.10.5 skips it silently).
+    if (atLeast(release, '3.10.6')) expect(client!.log()).toMatch(/warning: MX name '127\.0\.0\.1' does not match STS MX pattern for 'sts\.example'/);
+    // With smtp_tls_enforce_sts_mx_patterns = no the same answer works as before: any MX host, the
+    // certificate checked against the patterns.
+    const before = countLog(client!, verified);
+    const off = await deliver(client!, 'user@noenforce.test');
+    expect(off.status).toBe('sent');
+    expect(countLog(client!, verified)).toBe(before + 1);
   });
 
   it('a policy daemon that is down defers mail even for destinations without a policy', async () => {

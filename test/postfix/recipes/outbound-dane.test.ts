@@ -4,13 +4,26 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { postfixTierAvailable, type PostfixInstance } from '../harness.ts';
+import { atLeast, proofReleases, type PostfixRelease } from '../releases.ts';
 import { deliver, installPolicy, rekeyPolicy, startClient, startSinks, tlsLineFor, type Sinks } from '../outbound.ts';
 import { recipeBlocks, substitute } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
 
+/**
+ * True where the built-in smtp_tls_dane_insecure_mx_policy follows smtp_tls_security_level (dane only when
+ * the main.cf level is dane, may otherwise): 3.6.0-3.6.16, 3.7.0-3.7.12, 3.8.0-3.8.7, 3.9.0-3.9.1 and the
+ * back-ports 3.4.19 and 3.5.9 onwards (those lines never got the revert). Elsewhere the default is dane.
+ * Source: mail_params.h of every release (test/oracle/postfix-history.tar.xz).
+ */
+function levelDependentInsecureMxDefault(r: PostfixRelease): boolean {
+  const within = (from: string, to: string) => atLeast(r, from) && !atLeast(r, to);
+  return within('3.4.19', '3.5') || within('3.5.9', '3.6') || within('3.6', '3.6.17') || within('3.7', '3.7.13')
+    || within('3.8', '3.8.8') || within('3.9', '3.9.2');
+}
+
 // No DNS is involved: every next hop is an IP literal, which has no TLSA records by definition.
-describe.runIf(enabled)('recipe: outbound-dane', () => {
+describe.runIf(enabled).each(enabled ? proofReleases('outbound-dane') : [])('recipe: outbound-dane on Postfix $label', (release) => {
   let work = '';
   let sinks: Sinks | undefined;
   let client: PostfixInstance | undefined;
@@ -20,11 +33,12 @@ describe.runIf(enabled)('recipe: outbound-dane', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'pf-dane-'));
     const pki = createPki(work);
-    sinks = await startSinks([{ tls: pki.server('mx.test.example') }]);
+    sinks = await startSinks([{ tls: pki.server('mx.test.example') }], undefined, release);
     [port] = sinks.ports as [number];
     const { main, policy } = recipeBlocks('outbound-dane');
-    const table = await installPolicy(work, rekeyPolicy(policy, { 'partner.example': [hop('0')] }));
+    const table = await installPolicy(work, rekeyPolicy(policy, { 'partner.example': [hop('0')] }), 'tls_policy', release);
     client = await startClient({
+      release,
       main: substitute(main, { 'hash:/etc/postfix/tls_policy': table }),
       // The anti-pattern from the page: dane with smtp_dns_support_level at its default (empty).
       master: 'nodnssec unix - - n - - smtp -o smtp_dns_support_level=',
@@ -53,5 +67,16 @@ describe.runIf(enabled)('recipe: outbound-dane', () => {
     const d = await deliver(client!, 'user@nodnssec.test');
     expect(d.status).toBe('sent');
     expect(client!.log()).toMatch(/warning: \[127\.0\.0\.1\]:00\d+: dane configured with dnssec lookups disabled/);
+  });
+
+  it('smtp_tls_dane_insecure_mx_policy is dane with this main.cf; its default differs between releases', async () => {
+    const levelDependent = levelDependentInsecureMxDefault(release);
+    const { stdout: dflt } = await client!.postconf('-d', 'smtp_tls_dane_insecure_mx_policy');
+    expect(dflt.trim()).toBe(`smtp_tls_dane_insecure_mx_policy = ${levelDependent ? '${{$smtp_tls_security_level} == {dane} ? {dane} : {may}}' : 'dane'}`);
+    // With the recipe's global level dane the value in effect is dane everywhere.
+    expect((await client!.postconf('-xh', 'smtp_tls_dane_insecure_mx_policy')).stdout.trim()).toBe('dane');
+    // With dane set only in a policy table (main.cf level may) the older default turns into may.
+    const { stdout: underMay } = await client!.postconf('-xh', '-o', 'smtp_tls_security_level=may', 'smtp_tls_dane_insecure_mx_policy');
+    expect(underMay.trim()).toBe(levelDependent ? 'may' : 'dane');
   });
 });

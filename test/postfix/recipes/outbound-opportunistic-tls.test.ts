@@ -4,38 +4,43 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { postfixTierAvailable, type PostfixInstance } from '../harness.ts';
+import { atLeast, proofReleases } from '../releases.ts';
 import { countLog, deliver, startClient, startSinks, tlsLineFor, waitForCount, waitForTlsLine, type Sinks } from '../outbound.ts';
 import { recipeBlocks, substitute } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
 
-describe.runIf(enabled)('recipe: outbound-opportunistic-tls', () => {
+describe.runIf(enabled).each(enabled ? proofReleases('outbound-opportunistic-tls') : [])('recipe: outbound-opportunistic-tls on Postfix $label', (release) => {
   let sinks: Sinks | undefined;
   let client: PostfixInstance | undefined;
+  // The recipe's main.cf without its smtp_tls_security_level line, at the harness's compatibility level
+  // (2 or 3.6): the client at its built-in default.
+  let bare: PostfixInstance | undefined;
+  // Postfix 3.11 only: the same, at compatibility_level = 3.11.
+  let bare311: PostfixInstance | undefined;
   let certDir = '';
   let tlsPort = 0;
   let plainPort = 0;
+  const is311 = atLeast(release, '3.11');
 
   beforeAll(async () => {
     certDir = mkdtempSync(join(tmpdir(), 'pf-pki-'));
     const pki = createPki(certDir);
-    sinks = await startSinks([{ tls: pki.server('mx.test.example') }, {}]);
+    sinks = await startSinks([{ tls: pki.server('mx.test.example') }, {}], undefined, release);
     [tlsPort, plainPort] = sinks.ports as [number, number];
-    const { main } = recipeBlocks('outbound-opportunistic-tls');
-    client = await startClient({
-      main: substitute(main, { '/etc/ssl/certs/ca-certificates.crt': pki.caCert }),
-      // "nolevel" is the same smtp client with smtp_tls_security_level emptied: the Postfix 3.7 default.
-      master: 'nolevel unix - - n - - smtp -o smtp_tls_security_level=',
-      routes: {
-        'tls.test': `[127.0.0.1]:${tlsPort}`,
-        'plain.test': `[127.0.0.1]:${plainPort}`,
-        'default.test': `nolevel:[127.0.0.1]:${tlsPort}`,
-      },
-    });
+    const main = substitute(recipeBlocks('outbound-opportunistic-tls').main, { '/etc/ssl/certs/ca-certificates.crt': pki.caCert });
+    const withoutLevel = main.split('\n').filter((l) => !/^smtp_tls_security_level\s*=/.test(l)).join('\n');
+    expect(withoutLevel).not.toBe(main);
+    [client, bare, bare311] = await Promise.all([
+      startClient({ release, main, routes: { 'tls.test': `[127.0.0.1]:${tlsPort}`, 'plain.test': `[127.0.0.1]:${plainPort}` } }),
+      startClient({ release, main: withoutLevel, routes: { 'default.test': `[127.0.0.1]:${tlsPort}` } }),
+      // A later compatibility_level line in main.cf replaces the harness's.
+      is311 ? startClient({ release, main: `compatibility_level = 3.11\n${withoutLevel}`, routes: { 'compat311.test': `[127.0.0.1]:${tlsPort}` } }) : undefined,
+    ]);
   });
 
   afterAll(async () => {
-    await Promise.allSettled([client?.stop(), sinks?.pf.stop()]);
+    await Promise.allSettled([client?.stop(), bare?.stop(), bare311?.stop(), sinks?.pf.stop()]);
     rmSync(certDir, { recursive: true, force: true });
   });
 
@@ -54,16 +59,33 @@ describe.runIf(enabled)('recipe: outbound-opportunistic-tls', () => {
     expect(tlsLineFor(client!, plainPort)).toBeUndefined();
   });
 
-  it('without the setting (3.7 default) the client ignores STARTTLS and sends in plaintext', async () => {
-    const tlsLines = () => countLog(client!, new RegExp(`TLS connection established to \\S+:${tlsPort}:`));
+  it('without the setting (empty default below compatibility_level 3.11) the client ignores STARTTLS', async () => {
+    // The built-in default: empty before 3.11; on 3.11 an expression that is empty below level 3.11.
+    const { stdout: dflt } = await bare!.postconf('-d', 'smtp_tls_security_level');
+    expect(dflt.trim()).toBe(is311 ? 'smtp_tls_security_level = ${{$compatibility_level} <level {3.11} ? {} : {may}}' : 'smtp_tls_security_level =');
+    const { stdout: effective } = await bare!.postconf('-xh', 'smtp_tls_security_level');
+    expect(effective.trim()).toBe('');
     const plainSessions = /disconnect from localhost\[127\.0\.0\.1\] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5/;
-    const before = tlsLines();
     const plainBefore = countLog(sinks!.pf, plainSessions);
-    const d = await deliver(client!, 'user@default.test');
+    const d = await deliver(bare!, 'user@default.test');
     expect(d.status).toBe('sent');
     expect(d.line).toContain(`relay=127.0.0.1[127.0.0.1]:${tlsPort}`);
-    expect(tlsLines()).toBe(before);
+    expect(countLog(bare!, /TLS connection established/)).toBe(0);
     // The sink saw one more session without STARTTLS (smtpd's disconnect line counts the commands).
     await waitForCount(sinks!.pf, plainSessions, plainBefore + 1);
+  });
+
+  it('on 3.11 the default becomes may at compatibility_level 3.11; before 3.11 no level turns TLS on', async () => {
+    if (!is311) {
+      expect(bare311).toBeUndefined();
+      const { stdout } = await bare!.postconf('-d', 'smtp_tls_security_level');
+      expect(stdout).not.toContain('may');
+      return;
+    }
+    const { stdout } = await bare311!.postconf('-xh', 'smtp_tls_security_level');
+    expect(stdout.trim()).toBe('may');
+    const d = await deliver(bare311!, 'user@compat311.test');
+    expect(d.status).toBe('sent');
+    expect(await waitForTlsLine(bare311!, tlsPort)).toMatch(/^Trusted TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:\d+: TLSv1\.[23] /);
   });
 });

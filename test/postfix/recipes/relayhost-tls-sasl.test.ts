@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { postfixTierAvailable, type PostfixInstance } from '../harness.ts';
+import { proofReleases } from '../releases.ts';
 import { blockTitled, deliver, installPolicy, startClient, startSaslRelay, textBlockTitled, waitForTlsLine, type SaslRelay } from '../outbound.ts';
 import { substitute } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
 const SLUG = 'relayhost-tls-sasl';
 
-describe.runIf(enabled)('recipe: relayhost-tls-sasl', () => {
+describe.runIf(enabled).each(enabled ? proofReleases('relayhost-tls-sasl') : [])('recipe: relayhost-tls-sasl on Postfix $label', (release) => {
   let work = '';
   let starttls: SaslRelay | undefined;
   let implicit: SaslRelay | undefined;
@@ -29,15 +30,17 @@ describe.runIf(enabled)('recipe: relayhost-tls-sasl', () => {
     const hop587 = `[127.0.0.1]:${starttls.port}`;
     const hop465 = `[127.0.0.1]:${implicit.port}`;
     const table = await installPolicy(work, substitute(passwd, { '[smtp.example.com]:587': hop587 })
-      + substitute(passwd, { '[smtp.example.com]:587': hop465 }), 'sasl_passwd');
+      + substitute(passwd, { '[smtp.example.com]:587': hop465 }), 'sasl_passwd', release);
     const common = { '/etc/ssl/certs/ca-certificates.crt': pki.caCert, 'hash:/etc/postfix/sasl_passwd': table };
     client587 = await startClient({
+      release,
       main: substitute(blockTitled(SLUG, '/etc/postfix/main.cf').text, { ...common, '[smtp.example.com]:587': hop587 }),
       // The same client with smtp_sasl_tls_security_options back at its default.
       master: 'defaultopts unix - - n - - smtp -o smtp_sasl_tls_security_options=$smtp_sasl_security_options',
       routes: { 'defaults.test': `defaultopts:${hop587}` },
     });
     client465 = await startClient({
+      release,
       main: substitute(blockTitled(SLUG, '/etc/postfix/main.cf (port 465)').text, { ...common, '[smtp.example.com]:465': hop465 }),
     });
   });

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { postfixTierAvailable, type PostfixInstance } from '../harness.ts';
+import { proofReleases } from '../releases.ts';
 import { sendmailInject, startClient, startSinks, tlsLineFor, waitForRecipient, waitForTlsLine, type Sinks } from '../outbound.ts';
 import { recipeBlocks, substitute } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
 
-describe.runIf(enabled)('recipe: send-only-server', () => {
+describe.runIf(enabled).each(enabled ? proofReleases('send-only-server') : [])('recipe: send-only-server on Postfix $label', (release) => {
   let work = '';
   let sinks: Sinks | undefined;
   let client: PostfixInstance | undefined;
@@ -18,10 +19,11 @@ describe.runIf(enabled)('recipe: send-only-server', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'pf-sendonly-'));
     const pki = createPki(work);
-    sinks = await startSinks([{ tls: pki.server('mx.test.example') }, {}]);
+    sinks = await startSinks([{ tls: pki.server('mx.test.example') }, {}], undefined, release);
     [tlsPort, plainPort] = sinks.ports as [number, number];
     const { main } = recipeBlocks('send-only-server');
     client = await startClient({
+      release,
       main: substitute(main, { '/etc/ssl/certs/ca-certificates.crt': pki.caCert }),
       routes: { 'tls.test': `[127.0.0.1]:${tlsPort}`, 'plain.test': `[127.0.0.1]:${plainPort}` },
     });

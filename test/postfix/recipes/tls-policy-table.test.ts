@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { postfixTierAvailable, type PostfixInstance } from '../harness.ts';
+import { proofReleases } from '../releases.ts';
 import {
   countLog, deliver, installPolicy, recipeAntiPatterns, rekeyPolicy, startClient, startSinks, waitForCount, waitForTlsLine, type Sinks,
 } from '../outbound.ts';
@@ -11,7 +12,7 @@ import { recipeBlocks, substitute } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
 
-describe.runIf(enabled)('recipe: tls-policy-table', () => {
+describe.runIf(enabled).each(enabled ? proofReleases('tls-policy-table') : [])('recipe: tls-policy-table on Postfix $label', (release) => {
   let work = '';
   let sinks: Sinks | undefined;
   let client: PostfixInstance | undefined;
@@ -24,7 +25,7 @@ describe.runIf(enabled)('recipe: tls-policy-table', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'pf-policy-'));
     const pki = createPki(work);
-    sinks = await startSinks([{ tls: pki.server('mx.test.example') }, {}, { tls: pki.server('relay.example.net') }]);
+    sinks = await startSinks([{ tls: pki.server('mx.test.example') }, {}, { tls: pki.server('relay.example.net') }], undefined, release);
     [tlsPort, plainPort, relayPort] = sinks.ports as [number, number, number];
 
     const { main, policy } = recipeBlocks('tls-policy-table');
@@ -35,8 +36,9 @@ describe.runIf(enabled)('recipe: tls-policy-table', () => {
       'example.net': [hop(tlsPort, '00'), hop(plainPort)],
       '[relay.example.net]:587': [hop(relayPort)],
     }) + rekeyPolicy(comma.text, { 'example.net': [hop(tlsPort, '000')] });
-    const map = await installPolicy(work, table);
+    const map = await installPolicy(work, table, 'tls_policy', release);
     client = await startClient({
+      release,
       main: substitute(main, { '/etc/ssl/certs/ca-certificates.crt': pki.caCert, 'hash:/etc/postfix/tls_policy': map }),
       routes: {
         'none.test': hop(tlsPort), 'may.test': hop(tlsPort, '0'), 'encrypt.test': hop(tlsPort, '00'),
