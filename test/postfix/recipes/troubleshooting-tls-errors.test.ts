@@ -130,7 +130,9 @@ vfy unix - - n - - smtp -o smtp_tls_security_level=verify`,
       const res = await capture('swaks', ['--server', `127.0.0.1:${fixed}`, '--from', 'sender@client.test', '--to', `user@${domain}`]);
       expect(res.stdout).toMatch(/250 2\.0\.0 Ok: queued/);
     }
-    await pf!.waitForLog(/postfix\/smtp\[(\d+)\]: SSL_connect error to 127\.0\.0\.1\[127\.0\.0\.1\]:\d+: -1\n[^\n]*postfix\/smtp\[\1\]: warning: TLS library problem: error:0A00010B:SSL routines::wrong version number:/);
+    // The same smtp process logs both lines; other processes' lines may come between them.
+    const [, pid] = await pf!.waitForLog(/postfix\/smtp\[(\d+)\]: SSL_connect error to 127\.0\.0\.1\[127\.0\.0\.1\]:\d+: -1$/m);
+    await pf!.waitForLog(new RegExp(`postfix/smtp\\[${pid}\\]: warning: TLS library problem: error:0A00010B:SSL routines::wrong version number:`));
     await pf!.waitForLog(/to=<user@wrap\.example>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:\d+, .*dsn=4\.7\.5, status=deferred \(Cannot start TLS: handshake failure\)/);
     await pf!.waitForLog(/certificate verification failed for 127\.0\.0\.1\[127\.0\.0\.1\]:\d+: untrusted issuer \/CN=Postfix TLS test CA/);
     await pf!.waitForLog(/to=<user@verify\.example>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:\d+, .*dsn=4\.7\.5, status=deferred \(Server certificate not verified\)/);
