@@ -76,7 +76,8 @@ vfy unix - - n - - smtp -o smtp_tls_security_level=verify`,
   it('no shared cipher: RSA-only client against an ECDSA-only server; the page\'s dual-chain config accepts it', async () => {
     const fail = await starttlsProbe(ecdsaOnly, rsaOnlyClient);
     expect(fail.stderr).toMatch(/sslv3 alert handshake failure/);
-    await pf!.waitForLog(/SSL_accept error from localhost\[127\.0\.0\.1\]: -1\n[^\n]*warning: TLS library problem: error:0A0000C1:SSL routines::no shared cipher:/);
+    const [, pid] = await pf!.waitForLog(/\[(\d+)\]: SSL_accept error from localhost\[127\.0\.0\.1\]: -1$/m);
+    await pf!.waitForLog(new RegExp(`\\[${pid}\\]: warning: TLS library problem: error:0A0000C1:SSL routines::no shared cipher:`));
     await pf!.waitForLog(/lost connection after STARTTLS from localhost\[127\.0\.0\.1\]/);
     const ok = await starttlsProbe(fixed, rsaOnlyClient);
     expect(ok.stderr).toMatch(/Protocol version: TLSv1\.2\nCiphersuite: ECDHE-RSA-AES128-GCM-SHA256/);
