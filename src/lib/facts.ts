@@ -150,3 +150,13 @@ export function nonTlsNameAt(facts: Facts, name: string, version: string): boole
   const removed = facts.nonTlsParameterDates.removed.get(name);
   return (!since || compareVersions(version, since) >= 0) && (!removed || compareVersions(version, removed) < 0);
 }
+
+/** Where a non-TLS name stands on `version`: the data's dates read like statusAt; undefined for a name not in the list. */
+export function nonTlsStatusAt(facts: Facts, name: string, version: string): 'not-yet' | 'available' | 'removed' | undefined {
+  if (!facts.nonTlsParameterNames.has(name)) return undefined;
+  const since = facts.nonTlsParameterDates.since.get(name);
+  const removed = facts.nonTlsParameterDates.removed.get(name);
+  if (since && compareVersions(version, since) < 0) return 'not-yet';
+  if (removed && compareVersions(version, removed) >= 0) return 'removed';
+  return 'available';
+}

@@ -62,6 +62,6 @@ describe('a recipe block with a misspelt parameter', () => {
     const output = res.stdout + res.stderr;
     expect(res.status).not.toBe(0);
     expect(line).toBeGreaterThan(1);
-    expect(output).toMatch(new RegExp(`recipes/inbound-opportunistic-starttls\\.md:${line}: postfix-main block on Postfix [\\d.]+: unexpected error "unknown-parameter"`));
+    expect(output).toMatch(new RegExp(`recipes/inbound-opportunistic-starttls\\.md:${line}: postfix-main block on Postfix [\\d.]+: unexpected warning "unknown-parameter"`));
   });
 });

@@ -6,73 +6,71 @@ import type { Finding } from '../../src/lib/engine-types.ts';
 import { factsDataFromContent, factsFromData, type Facts } from '../../src/lib/facts.ts';
 import { loadContentDir } from '../../scripts/lib/content-files.ts';
 import { caseNames, loadCase } from '../fixtures/rule-cases.ts';
-import { corpusDir, corpusProjects, mustNot, pins } from './corpus-expectations.ts';
+import { corpusDir, corpusProjects, judge, loadVerdicts, precisionBySeverity, runCorpus, type Verdict } from '../corpus/corpus.ts';
 
+/**
+ * The corpus (test/corpus/, real configurations from public projects, sources in SOURCES.md) against the
+ * reviewed verdicts in test/corpus/verdicts.yaml: every finding needs a verdict, every verdict a finding,
+ * no error may be false and warnings must stay at least 95 % precise.
+ */
 const repoRoot = resolve(import.meta.dirname, '../..');
-const corpus = resolve(repoRoot, corpusDir);
 
 let facts: Facts;
-const results = new Map<string, Finding[]>();
-const texts = new Map<string, string[]>();
+let findings: Finding[] = [];
+let lines = new Map<string, string[]>();
+let verdicts: Verdict[] = [];
 
 beforeAll(async () => {
   const { content } = await loadContentDir(repoRoot);
   facts = factsFromData(factsDataFromContent(content));
-  for (const [project, files] of Object.entries(corpusProjects)) {
-    const inputs = files.map((f) => {
-      const name = `${project}/${f.path}`;
-      const text = readFileSync(join(corpus, project, f.path), 'utf8');
-      texts.set(name, text.replace(/^\uFEFF/, '').split('\n'));
-      return { name, kind: f.kind, text };
-    });
-    results.set(project, check({ files: inputs, facts }));
-  }
+  ({ findings, lines } = runCorpus(facts));
+  verdicts = loadVerdicts();
 }, 60_000);
 
-const all = () => [...results.values()].flat();
+const show = (f: Finding) => `${f.file}:${f.line} ${f.rule} (${f.severity}): ${f.message}`;
 
 describe('corpus', () => {
-  it('classifies every corpus file', () => {
-    const onDisk = readdirSync(corpus, { withFileTypes: true }).filter((d) => d.isDirectory())
-      .flatMap((d) => readdirSync(join(corpus, d.name)).map((f) => `${d.name}/${f}`)).sort();
+  it('lives in the repository: every deployment directory is listed, and nothing is read from outside', () => {
+    const onDisk = readdirSync(corpusDir, { withFileTypes: true }).filter((d) => d.isDirectory())
+      .flatMap((d) => readdirSync(join(corpusDir, d.name)).map((f) => `${d.name}/${f}`)).sort();
     const listed = Object.entries(corpusProjects).flatMap(([p, fs]) => fs.map((f) => `${p}/${f.path}`)).sort();
     expect(listed).toEqual(onDisk);
+    expect(resolve(corpusDir).startsWith(repoRoot)).toBe(true);
   });
 
-  it('positions every finding inside its file', () => {
-    for (const f of all()) {
-      const lines = texts.get(f.file);
-      expect(lines, f.file).toBeDefined();
-      expect(f.line, `${f.file}:${f.line}`).toBeGreaterThanOrEqual(1);
-      expect(f.line, `${f.file}:${f.line}`).toBeLessThanOrEqual(lines?.length ?? 0);
-      expect(f.column, `${f.file}:${f.line}:${f.column}`).toBeLessThanOrEqual((lines?.[f.line - 1] ?? '').length + 1);
+  it('names the source of every deployment in SOURCES.md', () => {
+    const sources = readFileSync(join(corpusDir, 'SOURCES.md'), 'utf8');
+    for (const [project, files] of Object.entries(corpusProjects)) {
+      for (const f of files) expect(sources, `${project}/${f.path}`).toContain(`\`${project}/${f.path}\``);
     }
   });
 
-  for (const pin of pins) {
-    it(`finds ${pin.rule} at ${pin.file}:${pin.line} (${pin.why})`, () => {
-      const hit = all().find((f) => f.file === pin.file && f.line === pin.line && f.rule === pin.rule);
-      expect(hit, JSON.stringify(pin)).toBeDefined();
-      expect(hit?.severity).toBe(pin.severity);
-      if (pin.parameter !== undefined) expect(hit?.parameter).toBe(pin.parameter);
-    });
-  }
+  it('positions every finding inside its file', () => {
+    for (const f of findings) {
+      const text = lines.get(f.file);
+      expect(text, f.file).toBeDefined();
+      expect(f.line, `${f.file}:${f.line}`).toBeGreaterThanOrEqual(1);
+      expect(f.line, `${f.file}:${f.line}`).toBeLessThanOrEqual(text?.length ?? 0);
+      expect(f.column, `${f.file}:${f.line}:${f.column}`).toBeLessThanOrEqual((text?.[f.line - 1] ?? '').length + 1);
+    }
+  });
 
-  for (const m of mustNot) {
-    it(`does not report ${m.rule ?? 'anything'} at ${m.file}${m.line ? `:${m.line}` : ''} (${m.why})`, () => {
-      const hits = all().filter((f) => (m.file === '*' || f.file === m.file) && (m.line === undefined || f.line === m.line)
-        && (m.rule === undefined || f.rule === m.rule) && f.rule !== 'template-placeholder');
-      expect(hits).toEqual([]);
-    });
-  }
+  it('has a reviewed verdict for every finding (a new finding needs one)', () => {
+    expect(judge(findings, verdicts).unjudged.map(show)).toEqual([]);
+  });
 
-  it('reports no error that a reviewer has not pinned', () => {
-    const unpinned = all().filter((f) => f.severity === 'error' && !pins.some((p) => p.file === f.file && p.line === f.line && p.rule === f.rule));
-    expect(unpinned.map((f) => `${f.file}:${f.line} ${f.rule} ${f.message}`)).toEqual([]);
+  it('has a finding for every verdict (a finding that disappears must lose its verdict)', () => {
+    expect(judge(findings, verdicts).stale.map((v) => `${v.file}:${v.line} ${v.rule}`)).toEqual([]);
+  });
+
+  it('reports no false error, and warnings at least 95 % precise', () => {
+    const { judged } = judge(findings, verdicts);
+    expect(judged.filter((j) => j.finding.severity === 'error' && j.verdict?.verdict === 'false').map((j) => show(j.finding))).toEqual([]);
+    expect(precisionBySeverity(judged).warning.precision).toBeGreaterThanOrEqual(0.95);
   });
 
   it('reports each template placeholder once per file', () => {
-    const placeholders = all().filter((f) => f.rule === 'template-placeholder');
+    const placeholders = findings.filter((f) => f.rule === 'template-placeholder');
     expect(placeholders.length).toBeGreaterThan(100);
     const keys = placeholders.map((f) => `${f.file}|${f.message}`);
     expect(new Set(keys).size).toBe(keys.length);

@@ -122,11 +122,11 @@ function checkFields(s: ServiceEntry, problems: ParseProblem[]): void {
       'Write "n" in the private field of inet services.');
   }
   if (!/^(-|\d+\??)$/.test(s.wakeup.text)) {
-    bad('wakeup-field', s.wakeup, `The wakeup field takes a number of seconds (optionally followed by "?") or -, not "${s.wakeup.text}".`,
+    bad('wakeup-field', s.wakeup, `The wakeup field takes a number of seconds (optionally followed by "?") or -, not "${s.wakeup.text}"; the master daemon stops with a fatal "bad value" error for field wakeup_time.`,
       'Write e.g. 60, 1000? or -.');
   }
   if (!/^(-|\d+)$/.test(s.maxproc.text)) {
-    bad('maxproc-field', s.maxproc, `The maxproc field takes a process limit (0 for no limit) or -, not "${s.maxproc.text}".`,
+    bad('maxproc-field', s.maxproc, `The maxproc field takes a process limit (0 for no limit) or -, not "${s.maxproc.text}"; the master daemon stops with a fatal "bad value" error for field max_proc.`,
       'Write a number such as 100, 0 or -.');
   }
 }

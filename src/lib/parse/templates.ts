@@ -103,6 +103,13 @@ function classifyErb(inner: string): TagKind {
   return 'statement';
 }
 
+/** Postfix table types whose name is a brace-enclosed list: `inline:{...}`, `pipemap:{...}` and the like. */
+const braceTables = /(?:^|[^A-Za-z0-9_])(inline|pipemap|unionmap|randmap):$/;
+
+function postfixTableBefore(text: string, at: number): boolean {
+  return text[at - 1] === ':' && braceTables.test(text.slice(Math.max(0, at - 12), at));
+}
+
 /** Finds the delimited tags; unterminated openers are left as literal text. */
 function findTags(text: string): Tag[] {
   const tags: Tag[] = [];
@@ -111,8 +118,9 @@ function findTags(text: string): Tag[] {
     const c = text.charCodeAt(i);
     if (c === 123 /* { */ && i + 1 < text.length) {
       const n = text[i + 1];
-      // `${{ ... }}` is Postfix's own expression syntax, not a template.
-      if (n === '{' && text[i - 1] !== '$') {
+      // `${{ ... }}` is Postfix's own expression syntax, and `inline:{{a=b},{c=d}}` (also pipemap:, unionmap:,
+      // randmap:) one of its own tables, not a template.
+      if (n === '{' && text[i - 1] !== '$' && !postfixTableBefore(text, i)) {
         const end = text.indexOf('}}', i + 2);
         if (end >= 0) {
           const { kind, syntax } = classifyCurly(text.slice(i + 2, end));

@@ -8,12 +8,14 @@ export const clientTlsRequiredGlobally: Rule = {
   id: 'client-tls-required-globally',
   title: 'Outgoing TLS required for every destination',
   severity: 'error',
+  consequence: 'Mail to every destination that does not offer STARTTLS (or, at verify and secure, whose certificate does not match) is deferred and finally bounced.',
   description:
     'smtp_tls_security_level = encrypt, verify or secure in main.cf (or on the default "smtp" transport) applies to '
     + 'every domain you send to. Mail to servers without STARTTLS then stays in the queue and bounces, and with verify '
     + 'or secure almost every destination fails, because MX certificates rarely match the recipient domain. Require TLS '
     + 'per destination instead: in smtp_tls_policy_maps, on a dedicated transport, or for a relayhost. "dane" is fine '
-    + 'globally: it falls back to opportunistic TLS where no TLSA records exist.',
+    + 'globally: it falls back to opportunistic TLS where no TLSA records exist. Not reported when a relayhost or '
+    + 'transport_maps sends the mail to chosen next hops.',
   example: {
     file: 'main',
     bad: 'smtp_tls_security_level = secure',
@@ -26,6 +28,9 @@ export const clientTlsRequiredGlobally: Rule = {
     // With a relayhost every message goes to that one server, so requiring TLS is per destination already.
     if (relay.raw === undefined && relay.origin !== 'unset') return out;
     if ((relay.value ?? '').trim() !== '' || (senderRelay.raw ?? '').trim() !== '' || (senderRelay.raw === undefined && senderRelay.origin !== 'unset')) return out;
+    // With transport_maps the mail may all go to next hops chosen per domain: then it is not "every destination".
+    const transports = config.resolve('transport_maps');
+    if (transports.origin !== 'unset' && (transports.raw === undefined || transports.raw.trim() !== '')) return out;
     const defaultTransport = config.services.find((s) => s.program === 'smtp' && s.entry.name.text === 'smtp' && s.entry.type.text === 'unix');
     if (!defaultTransport) return out;
     const t = clientTls(config, defaultTransport, 'smtp');

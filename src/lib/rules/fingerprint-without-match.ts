@@ -7,6 +7,7 @@ export const fingerprintWithoutMatch: Rule = {
   id: 'fingerprint-without-match',
   title: 'Fingerprint level with no fingerprints',
   severity: 'error',
+  consequence: 'There is nothing to match the server certificate against, so every delivery at this level is deferred.',
   description:
     'The "fingerprint" security level accepts a server only if its certificate (or public key) matches a listed '
     + 'fingerprint: match=... in the policy table, or smtp_tls_fingerprint_cert_match in main.cf. With neither, Postfix '

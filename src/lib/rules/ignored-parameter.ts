@@ -6,7 +6,7 @@ import type { Rule } from './types.ts';
 export const ignoredParameter: Rule = {
   id: 'ignored-parameter',
   title: 'Parameter Postfix silently ignores',
-  severity: 'error',
+  severity: 'warning',
   description:
     'Some parameters are still accepted but no longer do anything, for example smtpd_tls_dh512_param_file since Postfix '
     + '3.6. The line looks like it hardens the server while having no effect at all; the finding says what, if anything, '

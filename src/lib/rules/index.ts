@@ -7,6 +7,7 @@ import { duplicateService } from './duplicate-service.ts';
 import { fingerprintDigestMismatch } from './fingerprint-digest-mismatch.ts';
 import { fingerprintWithoutMatch } from './fingerprint-without-match.ts';
 import { ignoredParameter } from './ignored-parameter.ts';
+import { ignoredLine } from './ignored-line.ts';
 import { invalidValue } from './invalid-value.ts';
 import { keyWithoutCertificate } from './key-without-certificate.ts';
 import { lookalikeCharacter } from './lookalike-character.ts';
@@ -34,9 +35,18 @@ import { snakeoilCertificate } from './snakeoil-certificate.ts';
 import { submissionTlsOptional } from './submission-tls-optional.ts';
 import { templatePlaceholder } from './template-placeholder.ts';
 import { tlsRequiredOnMx } from './tls-required-on-mx.ts';
+import { tlsRequiredWithoutCertificate } from './tls-required-without-certificate.ts';
 import { unknownParameter } from './unknown-parameter.ts';
+import { unusedParameter } from './unused-parameter.ts';
 import { weakCipherGrade } from './weak-cipher-grade.ts';
 import { wrappermodePortMismatch } from './wrappermode-port-mismatch.ts';
+import { legacySwitchConflict, legacyTlsSwitch } from './legacy-tls-switch.ts';
+import { mandatoryProtocolsWeaker } from './mandatory-protocols-weaker.ts';
+import { noUsableProtocol } from './no-usable-protocol.ts';
+import { outboundTlsDisabled } from './outbound-tls-disabled.ts';
+import { policyKeyNeverMatches } from './policy-key-never-matches.ts';
+import { saslAuthWithoutTls } from './sasl-auth-without-tls.ts';
+import { unknownCipherName } from './unknown-cipher-name.ts';
 import type { Rule } from './types.ts';
 
 export type { Rule, RuleContext } from './types.ts';
@@ -46,12 +56,16 @@ export const rules: readonly Rule[] = [
   mainCfSyntax,
   masterCfSyntax,
   policyTableSyntax,
+  ignoredLine,
   lookalikeCharacter,
   templatePlaceholder,
   duplicateService,
   unknownParameter,
+  unusedParameter,
   parameterNotAvailable,
   deprecatedParameter,
+  legacyTlsSwitch,
+  legacySwitchConflict,
   ignoredParameter,
   removedParameter,
   duplicateParameter,
@@ -59,29 +73,36 @@ export const rules: readonly Rule[] = [
   protocolRangeSyntax,
   protocolsAllowSsl,
   protocolsLegacyOnly,
+  noUsableProtocol,
   mandatoryProtocolsAllowLegacy,
   protocolsAllowLegacy,
   protocolsExcludeTls13,
+  mandatoryProtocolsWeaker,
   opportunisticTlsTooStrict,
   weakCipherGrade,
+  unknownCipherName,
   mandatorySettingUnused,
   opportunisticSettingUnused,
   parameterWrongService,
   tlsRequiredOnMx,
   wrappermodePortMismatch,
   submissionTlsOptional,
+  saslAuthWithoutTls,
   clientTlsRequiredGlobally,
+  outboundTlsDisabled,
   daneWithoutDnssec,
   fingerprintWithoutMatch,
   fingerprintDigestMismatch,
   md5Fingerprint,
   serverTlsWithoutCertificate,
+  tlsRequiredWithoutCertificate,
   keyWithoutCertificate,
   certificateWithoutKey,
   snakeoilCertificate,
   policyInvalidLevel,
   policyInvalidAttribute,
   policyDuplicateDestination,
+  policyKeyNeverMatches,
 ];
 
 export const ruleById: ReadonlyMap<string, Rule> = new Map(rules.map((r) => [r.id, r]));

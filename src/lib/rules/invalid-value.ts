@@ -8,6 +8,7 @@ export const invalidValue: Rule = {
   id: 'invalid-value',
   title: 'Value the parameter does not accept',
   severity: 'error',
+  consequence: 'Postfix refuses the value: depending on the parameter it stops with a fatal error, disables TLS for the setting or defers the mail that needs it.',
   description:
     'Each TLS parameter takes a particular kind of value: yes/no, one of a list of levels or grades, a protocol list, a '
     + 'time, or a lookup table written as type:name. Postfix rejects anything else, usually by refusing TLS or deferring '

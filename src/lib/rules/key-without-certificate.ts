@@ -6,7 +6,7 @@ import type { Rule } from './types.ts';
 export const keyWithoutCertificate: Rule = {
   id: 'key-without-certificate',
   title: 'Private key without a certificate',
-  severity: 'error',
+  severity: 'warning',
   description:
     'A key file alone does nothing: Postfix loads the certificate first (smtpd_tls_cert_file, eccert_file, dcert_file '
     + 'or the chain_files list) and the key that belongs to it. A key with no certificate usually means the certificate '

@@ -20,7 +20,7 @@ function findingsFor(file: string, view: SourceView): RuleFinding[] {
 export const lookalikeCharacter: Rule = {
   id: 'lookalike-character',
   title: 'Character that only looks like ASCII',
-  severity: 'error',
+  severity: 'warning',
   description:
     'Config snippets copied from web pages often carry en or em dashes instead of "-", curly quotes instead of '
     + 'straight ones, or no-break and zero-width spaces. They look right but Postfix reads them literally: "–o" is not '

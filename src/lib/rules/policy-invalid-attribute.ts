@@ -3,7 +3,7 @@ import { hasPlaceholder } from '../parse/templates.ts';
 import { atPosition } from './support/findings.ts';
 import { didYouMean } from './support/names.ts';
 import { singleUseAttributes } from './support/policy.ts';
-import { caseCorrection, parseProtocolList } from './support/protocols.ts';
+import { parseProtocolList } from './support/protocols.ts';
 import type { Rule } from './types.ts';
 
 
@@ -11,6 +11,7 @@ export const policyInvalidAttribute: Rule = {
   id: 'policy-invalid-attribute',
   title: 'Attribute the security level does not accept',
   severity: 'error',
+  consequence: 'Postfix treats the whole policy entry as invalid and defers all mail to that destination.',
   description:
     'Each security level accepts particular attributes: match= only with fingerprint, verify and secure; tafile= only '
     + 'with verify and secure; protocols=, ciphers= and exclude= where TLS is used. An unknown attribute, one the level '
@@ -28,7 +29,8 @@ export const policyInvalidAttribute: Rule = {
     for (const t of config.policies) {
       for (const e of t.entries) {
         const level = e.level ? facts.securityLevels.get(e.level.text) : undefined;
-        if (!level) continue;
+        // At "none" Postfix ignores every attribute (ignored-line says so).
+        if (!level || level.name === 'none') continue;
         const seen = new Set<string>();
         for (const attr of e.attributes) {
           const at = (message: string, fix: string, offset?: number) =>
@@ -41,11 +43,8 @@ export const policyInvalidAttribute: Rule = {
             continue;
           }
           if (!level.policy_attributes.includes(attr.name)) {
-            const ignored = level.name === 'none';
-            at(ignored
-              ? `${attr.name}= does nothing at level "none": TLS is off for ${e.key.raw}, so Postfix ignores the attribute.`
-              : `${attr.name}= is not valid at level "${level.name}"; Postfix calls the policy for ${e.key.raw} invalid and defers its mail.`,
-              ignored ? 'Remove the attribute.' : `At "${level.name}" use ${level.policy_attributes.join(', ') || 'no attributes'}; match= needs fingerprint, verify or secure.`);
+            at(`${attr.name}= is not valid at level "${level.name}"; Postfix calls the policy for ${e.key.raw} invalid and defers its mail.`,
+              `At "${level.name}" use ${level.policy_attributes.join(', ') || 'no attributes'}; match= needs fingerprint, verify or secure.`);
             continue;
           }
           if (singleUseAttributes.has(attr.name) && seen.has(attr.name)) {
@@ -56,14 +55,13 @@ export const policyInvalidAttribute: Rule = {
           if ((attr.name === 'match' || attr.name === 'ciphers' || attr.name === 'tafile') && v.trim() === '') {
             at(`${attr.name}= is empty; Postfix calls the policy for ${e.key.raw} invalid.`, `Give ${attr.name} a value or remove it.`);
           } else if (attr.name === 'ciphers' && !grades.includes(v.toLowerCase())) {
-            at(`ciphers=${v} is not a cipher grade (${grades.join(', ')}).`, 'Use ciphers=medium or ciphers=high.', 0);
+            at(`ciphers=${v} is not a cipher grade (${grades.join(', ')}); Postfix calls the policy for ${e.key.raw} invalid and defers its mail.`, 'Use ciphers=medium or ciphers=high.', 0);
           } else if ((attr.name === 'connection_reuse' || attr.name === 'enable_rpk') && !/^(yes|no)$/i.test(v)) {
             at(`${attr.name}=${v}: Postfix accepts only yes or no here and calls the policy invalid.`, `Write ${attr.name}=yes or ${attr.name}=no.`, 0);
           } else if (attr.name === 'protocols') {
             for (const bad of parseProtocolList(v, facts).unknown) {
-              const fixed = caseCorrection(bad.name, facts);
               at(`"${bad.name}" in protocols= is not a protocol name; the policy for ${e.key.raw} is invalid.${v.includes(',') ? ' Inside a policy table, separate protocols with ":" (a comma ends the attribute).' : ''}`,
-                fixed ? `Write ${fixed} (protocol names are case-sensitive).` : 'Write e.g. protocols=!SSLv2:!SSLv3 or protocols=>=TLSv1.2.', bad.offset);
+                'Write e.g. protocols=!SSLv2:!SSLv3 or protocols=>=TLSv1.2.', bad.offset);
             }
           }
         }

@@ -12,6 +12,7 @@ export const policyInvalidLevel: Rule = {
   id: 'policy-invalid-level',
   title: 'Unknown security level in a TLS policy table',
   severity: 'error',
+  consequence: 'Postfix treats the policy as invalid and defers all mail to that destination.',
   description:
     'The first word after the destination must be an SMTP client security level (none, may, encrypt, dane, dane-only, '
     + 'fingerprint, verify, secure) that the target release knows. Anything else makes Postfix log "invalid security '

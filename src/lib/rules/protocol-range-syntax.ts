@@ -8,6 +8,7 @@ export const protocolRangeSyntax: Rule = {
   id: 'protocol-range-syntax',
   title: 'Protocol range syntax on a release that lacks it',
   severity: 'error',
+  consequence: 'The release rejects the whole protocol list and disables TLS where it applies: TLS-required sessions fail, opportunistic ones run in plaintext.',
   description:
     'Protocol lists such as ">=TLSv1.2" arrived with Postfix 3.6. Older releases read ">=TLSv1.2" as an unknown '
     + 'protocol name, reject the whole list and disable TLS for that setting. For older releases write the same thing '
@@ -23,7 +24,7 @@ export const protocolRangeSyntax: Rule = {
     const out: RuleFinding[] = [];
     for (const s of protocolSettings(config)) {
       for (const t of s.list.ranges) {
-        const p = facts.protocols.get(t.name);
+        const p = t.protocol;
         const known = protocolsByOrder(facts).filter((x) => compareVersions(x.postfix_since, version) <= 0);
         const excluded = p ? known.filter((x) => (t.op === 'min' ? x.order < p.order : x.order > p.order)) : [];
         const pos = s.positionOf(s.direct ? t.offset : 0);

@@ -22,6 +22,8 @@ export const protocolsLegacyOnly: Rule = {
       const enabled = s.list.enabled;
       if (s.used === 'no' || s.list.unknown.length > 0 || enabled.length === 0) continue;
       if (enabled.some((p) => p.status === 'recommended')) continue;
+      // A TLS-required list that OpenSSL 3 cannot use at all is an outage (no-usable-protocol).
+      if (s.mandatory && s.used === 'yes' && !enabled.some((p) => p.openssl3_default)) continue;
       const modern = s.list.all.filter((p) => p.status === 'recommended');
       out.push({
         file: s.file, ...s.positionOf(0), parameter: s.policy ? null : s.parameter,

@@ -1,7 +1,7 @@
 import type { RuleFinding } from '../engine-types.ts';
 import { isYes } from '../config/effective.ts';
 import { serverMandatory, serverTls } from '../config/tls-levels.ts';
-import { atPosition } from './support/findings.ts';
+import { atName, atPosition } from './support/findings.ts';
 import type { Rule } from './types.ts';
 
 export const submissionTlsOptional: Rule = {
@@ -32,11 +32,14 @@ export const submissionTlsOptional: Rule = {
       const authOnly = config.resolve('smtpd_tls_auth_only', s);
       if (authOnly.value === undefined) continue;
       const beforeTls = !isYes(authOnly.value);
-      out.push(atPosition(s.entry.file, s.entry.name, null,
-        beforeTls
-          ? `${s.label} offers SASL AUTH but TLS is optional (level ${t.level}) and smtpd_tls_auth_only is off: clients can send their password before or without STARTTLS.`
-          : `${s.label} offers SASL AUTH but TLS is optional (level ${t.level}); smtpd_tls_auth_only keeps passwords off plaintext sessions, but the STARTTLS offer can be stripped and clients then cannot log in.`,
-        'Add -o smtpd_tls_security_level=encrypt to this service.'));
+      const message = beforeTls
+        ? `${s.label} offers SASL AUTH but TLS is optional (level ${t.level}) and smtpd_tls_auth_only is off: clients can send their password before or without STARTTLS.`
+        : `${s.label} offers SASL AUTH but TLS is optional (level ${t.level}); smtpd_tls_auth_only keeps passwords off plaintext sessions, but the STARTTLS offer can be stripped and clients then cannot log in.`;
+      // When the service's own -o sets the level, that is the line to edit.
+      const own = t.from.origin === 'override' && t.from.assignment && !s.stock ? t.from.assignment : undefined;
+      out.push(own
+        ? atName(own, message, 'Change this line to -o smtpd_tls_security_level=encrypt.')
+        : atPosition(s.entry.file, s.entry.name, null, message, 'Add -o smtpd_tls_security_level=encrypt to this service.'));
     }
     return out;
   },

@@ -1,5 +1,6 @@
 import type { RuleFinding } from '../engine-types.ts';
 import { requiresTls, serverTls } from '../config/tls-levels.ts';
+import { loopbackOnly, receivesMailForDomains } from '../config/mail-role.ts';
 import { atName, atPosition } from './support/findings.ts';
 import type { Rule } from './types.ts';
 
@@ -7,11 +8,14 @@ export const tlsRequiredOnMx: Rule = {
   id: 'tls-required-on-mx',
   title: 'TLS required on the public port 25',
   severity: 'error',
+  consequence: 'Senders that cannot complete a TLS handshake with this server are refused, so their mail is deferred and finally bounced.',
   description:
     'RFC 3207 says a publicly referenced SMTP server must not require STARTTLS: senders that cannot agree on TLS with '
     + 'you (old software, an expired certificate on their side, a protocol mismatch) are then refused instead of '
     + 'delivering in plaintext, and their mail bounces. Use "may" on port 25 and require TLS on submission (587) and '
-    + 'smtps (465) only, with "-o" overrides in master.cf.',
+    + 'smtps (465) only, with "-o" overrides in master.cf. Not reported for a host that no other server delivers to: '
+    + 'main.cf sets mydestination empty and has no relay or virtual domains (a relay that only forwards mail from its '
+    + 'own networks), or inet_interfaces keeps port 25 on the loopback interface. Requiring TLS is good practice there.',
   example: {
     file: 'main',
     bad: 'smtpd_tls_security_level = encrypt',
@@ -20,6 +24,8 @@ export const tlsRequiredOnMx: Rule = {
   check: ({ config, facts }) => {
     const out: RuleFinding[] = [];
     const seen = new Set<string>();
+    // Only a host that accepts mail for some domain from the Internet is an MX that RFC 3207 speaks of.
+    if (receivesMailForDomains(config) === 'no' || loopbackOnly(config)) return out;
     for (const s of config.services) {
       if (s.endpoint !== 'mx' || s.program !== 'smtpd') continue;
       const t = serverTls(config, s);

@@ -21,6 +21,11 @@ export interface Rule {
   severity: Severity;
   /** One paragraph: what the rule finds and why it matters. */
   description: string;
+  /**
+   * For error rules (required there, see severity-policy.ts): what certainly happens to mail or secrets when
+   * Postfix runs with the configuration, in one sentence.
+   */
+  consequence?: string;
   example: {
     /** Which file the example lines belong in. */
     file: FileKind;

@@ -1,6 +1,6 @@
 import type { EffectiveConfig } from '../config/effective.ts';
 import type { RuleFinding } from '../engine-types.ts';
-import type { Facts } from '../facts.ts';
+import { nonTlsNameAt, statusAt, type Facts } from '../facts.ts';
 import type { Assignment } from '../parse/main-cf.ts';
 import { atName } from './support/findings.ts';
 import { didYouMean, withinDistance } from './support/names.ts';
@@ -113,37 +113,68 @@ function restrictionClasses(config: EffectiveConfig): Set<string> {
   return classes;
 }
 
-export function unknownParameters(config: EffectiveConfig): { a: Assignment; suggestion?: string }[] {
+/** Every name the target release knows: TLS parameters it has, and non-TLS names of that release. */
+function namesOf(facts: Facts, version: string): string[] {
+  const out: string[] = [];
+  for (const p of facts.parameters.values()) {
+    const st = statusAt(p, version);
+    if (st === 'available' || st === 'deprecated') out.push(p.name);
+  }
+  for (const n of facts.nonTlsParameterNames) if (nonTlsNameAt(facts, n, version)) out.push(n);
+  return out;
+}
+
+/**
+ * Names no Postfix release ever had and nothing references. `judged` ones (near misses, TLS-looking names)
+ * are reported as likely typos; the rest only as unused, which is what postconf -n says about them. Names a
+ * release had but the target lacks are left to parameter-not-available and removed-parameter.
+ */
+export function unknownParameters(config: EffectiveConfig, which: 'judged' | 'unused' = 'judged'): { a: Assignment; suggestion?: string }[] {
   const { facts } = config;
   const out: { a: Assignment; suggestion?: string }[] = [];
-  const scope = new Map<string, boolean>();
+  const scope = new Map<string, boolean | undefined>();
+  let candidates: string[] | undefined;
   for (const a of config.allAssignments()) {
     if (a.nameTemplated || facts.parameters.has(a.name) || facts.nonTlsParameterNames.has(a.name)) continue;
     // The reference check first: it is a set lookup, the near-miss search is not.
-    if (!scope.has(a.name)) scope.set(a.name, !isUsedCustomName(config, a.name) && judgesName(a.name, facts));
-    if (!scope.get(a.name)) continue;
-    out.push({ a, suggestion: didYouMean(a.name, [...facts.parameters.keys(), ...facts.nonTlsParameterNames]) });
+    if (!scope.has(a.name)) {
+      scope.set(a.name, isUsedCustomName(config, a.name) || isPerTransport(a.name, facts) ? undefined : judgesName(a.name, facts));
+    }
+    const judged = scope.get(a.name);
+    if (judged === undefined || judged !== (which === 'judged')) continue;
+    if (which === 'unused') { out.push({ a }); continue; }
+    candidates ??= namesOf(facts, config.version);
+    out.push({ a, suggestion: didYouMean(a.name, candidates) });
   }
   return out;
+}
+
+/** pipe(8) and spawn(8) read <service>_time_limit for any service name master.cf gives them. */
+const perServiceSuffixes = ['_time_limit'];
+
+function isPerTransport(name: string, facts: Facts): boolean {
+  return [...facts.perTransportSuffixes, ...perServiceSuffixes].some((suffix) => name.length > suffix.length && name.endsWith(suffix));
 }
 
 export const unknownParameter: Rule = {
   id: 'unknown-parameter',
   title: 'Unknown or misspelt parameter',
-  severity: 'error',
+  severity: 'warning',
   description:
     'Postfix ignores a parameter it does not know and only logs "unused parameter", so a misspelt name silently leaves '
-    + 'the default in effect. The checker knows every TLS-related parameter of every release and suggests the closest '
-    + 'real name. Outside TLS it knows the names of all other parameters (from postconf -d of Postfix 3.7) and reports a '
-    + 'name only when it is a near miss of one of them, such as myhostnme. Your own parameters (for example one that '
-    + 'master.cf uses as -o x=$my_param) are fine as long as something references them.',
+    + 'the default in effect. The checker knows every TLS-related parameter and the names of every other parameter of '
+    + 'every release since 2.2, and reports a name here when it is a near miss of a real one (such as myhostnme) or '
+    + 'looks like a TLS setting, with the closest name the target release has. A name that an older or newer release '
+    + 'has is reported by removed-parameter or parameter-not-available instead, and any other name that nothing '
+    + 'references by unused-parameter. Your own parameters (for example one that master.cf uses as -o x=$my_param) '
+    + 'are fine as long as something references them.',
   example: {
     file: 'main',
     bad: 'smtpd_tls_securty_level = may',
     good: 'smtpd_tls_security_level = may',
   },
   check: ({ config }) => unknownParameters(config).map(({ a, suggestion }): RuleFinding => atName(a,
-    `${a.name} is not a Postfix parameter, so Postfix ignores this line ("unused parameter")${suggestion ? `. Did you mean ${suggestion}?` : '.'}`,
+    `${a.name} is not a parameter of any Postfix release, so Postfix ignores this line ("unused parameter")${suggestion ? `. Did you mean ${suggestion}?` : '.'}`,
     suggestion
       ? `Rename it to ${suggestion}.`
       : 'Remove it; if it is your own parameter, reference it somewhere as $' + a.name + '.')),

@@ -7,6 +7,7 @@ export const wrappermodePortMismatch: Rule = {
   id: 'wrappermode-port-mismatch',
   title: 'Implicit TLS and STARTTLS ports swapped',
   severity: 'error',
+  consequence: 'Client and server disagree on when TLS starts, so every connection to the service fails.',
   description:
     'Port 465 (submissions/smtps) expects TLS from the first byte, so it needs smtpd_tls_wrappermode = yes; ports 587 '
     + 'and 25 start in plaintext and upgrade with STARTTLS, so wrapper mode there breaks every client. A mismatch makes '

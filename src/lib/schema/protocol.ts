@@ -19,6 +19,12 @@ export const protocolSchema = z.strictObject({
   postfix_since: releaseVersion,
   /** What current OpenSSL does with it. */
   openssl: z.string(),
+  /**
+   * Whether OpenSSL 3.0 and later, as distributions ship it, can negotiate it at the default security level:
+   * false for SSLv2/SSLv3 (not built) and TLSv1/TLSv1.1 (need @SECLEVEL=0). The checker treats a TLS-required
+   * setting that leaves only such protocols as an outage.
+   */
+  openssl3_default: z.boolean(),
   /** One line, written for this site. */
   summary: z.string(),
   /** Markdown explanation, written for this site. */
