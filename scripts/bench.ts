@@ -3,11 +3,12 @@
  * costs on the same input in the same run. Prints a small table; numbers are CPU time.
  *
  *   synthetic  a generated 10 000-line main.cf (TLS settings, custom parameters, comments, continuations)
- *   corpus     every file of ../shared/corpus, checked project by project
+ *   corpus     every file of test/corpus, checked project by project
  *   processes  one `postfix-tls check` process against one `postconf -n` process on the synthetic file
+ *   start-up   the installed CLI on the machine's Node against /usr/sbin/postconf -c DIR -n on a 16-line main.cf
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,10 +16,11 @@ import { check } from '../src/lib/check.ts';
 import { stockMasterCf } from '../src/lib/config/stock-master-cf.ts';
 import type { FileKind, InputFile } from '../src/lib/engine-types.ts';
 import { factsDataFromContent, factsFromData } from '../src/lib/facts.ts';
+import { buildCli } from './build-cli.ts';
 import { loadContentDir } from './lib/content-files.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const corpusDir = join(root, '..', 'shared', 'corpus');
+const corpusDir = join(root, 'test', 'corpus');
 
 /** A large but plausible main.cf: every line type the parser handles, no two settings alike. */
 function syntheticMainCf(lines: number): string {
@@ -81,6 +83,33 @@ function cpuPerRun(fn: () => void, minSeconds = 1): number {
   return used / runs;
 }
 
+/** Wall-clock milliseconds of one run of a command, output discarded. */
+function wallMs(cmd: string, args: readonly string[], env?: NodeJS.ProcessEnv): number {
+  const t0 = performance.now();
+  spawnSync(cmd, args, { stdio: 'ignore', env: env ?? process.env });
+  return performance.now() - t0;
+}
+
+/** `runs` wall times of each command, the commands taking turns run after run (after one warm-up each). */
+function interleavedWallTimes(commands: readonly (readonly [string, readonly string[], NodeJS.ProcessEnv?])[], runs: number): number[][] {
+  for (const [cmd, args, env] of commands) wallMs(cmd, args, env);
+  const times = commands.map(() => [] as number[]);
+  for (let i = 0; i < runs; i++) commands.forEach(([cmd, args, env], j) => times[j]!.push(wallMs(cmd, args, env)));
+  return times;
+}
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+const STARTUP_RUNS = 31;
+const postconfPath = '/usr/sbin/postconf';
+/** The CLI runs on the machine's Node (Debian's 20) when there is one: that is what an admin has. */
+const cliNode = ['/usr/bin/node', '/usr/local/bin/node'].find((p) => existsSync(p)) ?? process.execPath;
+const cliNodeVersion = spawnSync(cliNode, ['-p', 'process.version'], { encoding: 'utf8' }).stdout.trim();
+const startupRows: string[][] = [];
+
 const { content } = await loadContentDir(root);
 const facts = factsFromData(factsDataFromContent(content));
 const hasPostconf = spawnSync('postconf', ['-d', 'mail_version'], { encoding: 'utf8' }).status === 0;
@@ -126,26 +155,61 @@ try {
       `${(corpusBytes / 1e6 / corpusEngine).toFixed(1)} MB/s`, hasPostconf ? `${(pcTotal * 1000).toFixed(1)} ms for ${parsed}/${mains} main.cf` : 'n/a', 'n/a (templates)']);
   }
 
-  // Whole processes on the synthetic file.
-  const cli = childCpu(join(root, 'node_modules/.bin/node'), [join(root, 'bin/postfix-tls.js'), 'check', '--main', join(work, 'main.cf')], 5).cpu;
+  // Whole processes: the published CLI as npm installs it (launcher + bundle, no src/ beside it) on the machine's
+  // Node, beside postconf.
+  const pkg = join(work, 'package');
+  // The CLI's code cache goes to this run's folder, not the user's ~/.cache.
+  process.env.XDG_CACHE_HOME = join(work, 'cache');
+  mkdirSync(join(pkg, 'bin'), { recursive: true });
+  copyFileSync(join(root, 'bin/postfix-tls.cjs'), join(pkg, 'bin/postfix-tls.cjs'));
+  await buildCli(join(pkg, 'build/postfix-tls.cjs'));
+  const cliArgs = (...args: string[]) => [join(pkg, 'bin/postfix-tls.cjs'), 'check', ...args];
+  const cli = childCpu(cliNode, cliArgs('--main', join(work, 'main.cf')), 5).cpu;
+  rows.push(['process: postfix-tls check, synthetic file', '', `${(cli * 1000).toFixed(0)} ms`, '', hasPostconf ? `${(pc * 1000).toFixed(0)} ms` : 'n/a', hasPostconf ? `${(cli / pc).toFixed(1)}x` : 'n/a']);
+
+  // Start-up: one process on the 16-line main.cf against /usr/sbin/postconf -c DIR -n on the same file, wall time,
+  // runs interleaved so that a busy machine slows both alike.
   const small = join(root, 'test/fixtures/rules/clean--tutorial/main.cf');
-  const cliSmall = childCpu(join(root, 'node_modules/.bin/node'), [join(root, 'bin/postfix-tls.js'), 'check', small], 5).cpu;
-  const pcSmallDir = mkdtempSync(join(work, 's-'));
-  writeFileSync(join(pcSmallDir, 'main.cf'), readFileSync(small, 'utf8'));
-  writeFileSync(join(pcSmallDir, 'master.cf'), stockMasterCf);
-  const pcSmall = hasPostconf ? childCpu('postconf', ['-c', pcSmallDir, '-n'], 40).cpu : NaN;
-  const pcBig = pc;
-  rows.push(['process: postfix-tls check, synthetic file', '', `${(cli * 1000).toFixed(0)} ms`, '', hasPostconf ? `${(pcBig * 1000).toFixed(0)} ms` : 'n/a', hasPostconf ? `${(cli / pcBig).toFixed(1)}x` : 'n/a']);
-  rows.push(['process: postfix-tls check, 16-line main.cf', '', `${(cliSmall * 1000).toFixed(0)} ms`, '', hasPostconf ? `${(pcSmall * 1000).toFixed(0)} ms` : 'n/a', hasPostconf ? `${(cliSmall / pcSmall).toFixed(1)}x` : 'n/a']);
+  const smallDir = mkdtempSync(join(work, 's-'));
+  writeFileSync(join(smallDir, 'main.cf'), readFileSync(small, 'utf8'));
+  writeFileSync(join(smallDir, 'master.cf'), stockMasterCf);
+  const startupCommands: [string, string, string[], NodeJS.ProcessEnv?][] = [
+    [`postfix-tls check (package, Node ${cliNodeVersion})`, cliNode, cliArgs(join(smallDir, 'main.cf'))],
+    [`  the same without the code cache (a first run)`, cliNode, cliArgs(join(smallDir, 'main.cf')), { ...process.env, POSTFIX_TLS_NO_CODE_CACHE: '1' }],
+    [`empty Node ${cliNodeVersion} process (node -e 0), the floor`, cliNode, ['-e', '0']],
+  ];
+  if (process.env.NODE_EXTRA_CA_CERTS) {
+    // Node 20 reads the whole NODE_EXTRA_CA_CERTS bundle at start-up, before any of the CLI's code runs.
+    const { NODE_EXTRA_CA_CERTS: _unused, ...without } = process.env;
+    startupCommands.push(
+      [`postfix-tls check, NODE_EXTRA_CA_CERTS unset`, cliNode, cliArgs(join(smallDir, 'main.cf')), without],
+      [`empty Node process, NODE_EXTRA_CA_CERTS unset`, cliNode, ['-e', '0'], without],
+    );
+  }
+  if (existsSync(postconfPath)) {
+    const times = interleavedWallTimes([[postconfPath, ['-c', smallDir, '-n']], ...startupCommands.map(([, cmd, args, env]) => [cmd, args, env] as const)], STARTUP_RUNS);
+    const base = median(times[0]!);
+    startupRows.push([`${postconfPath} -c DIR -n`, `${base.toFixed(1)} ms`, '1.0x']);
+    startupCommands.forEach(([label], i) => {
+      const m = median(times[i + 1]!);
+      startupRows.push([label, `${m.toFixed(1)} ms`, `${(m / base).toFixed(1)}x`]);
+    });
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
 
-const header = ['input', 'size', 'engine CPU', 'engine', 'postconf -n CPU', 'engine/postconf'];
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+/** A header row, a rule and the rows, each column as wide as its widest cell. */
+function table(head: string[], body: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [head, widths.map((w) => '-'.repeat(w)), ...body].map(line).join('\n');
+}
+
 console.log(`postfix-tls bench (Node ${process.version}, postconf ${postconfVersion}; CPU time = user + system)\n`);
-console.log(line(header));
-console.log(line(widths.map((w) => '-'.repeat(w))));
-for (const r of rows) console.log(line(r));
+console.log(table(['input', 'size', 'engine CPU', 'engine', 'postconf -n CPU', 'engine/postconf'], rows));
 console.log('\npostconf -n parses main.cf and prints the non-default settings; the engine also expands values and runs every rule.');
+if (startupRows.length > 0) {
+  console.log(`\n${table(['start-up, 16-line main.cf', `wall time (median of ${STARTUP_RUNS})`, 'vs postconf'], startupRows)}`);
+  console.log('Each process is timed from spawn to exit, the commands taking turns; the empty Node process is the floor no Node program goes below.');
+}

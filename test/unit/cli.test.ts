@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -61,7 +61,8 @@ describe('postfix-tls CLI', { timeout: 60_000 }, () => {
   });
 
   it('exits 2 with a one-line reason, never a stack trace', () => {
-    for (const args of [['check'], ['frobnicate'], ['check', '--bogus'], ['check', '--format', 'xml', 'main.cf'], ['check', '--postfix', '9.9', 'main.cf'], ['check', '/nonexistent/main.cf']]) {
+    for (const args of [['check', '--postconf', '/nonexistent/postconf'], ['frobnicate'], ['check', '--bogus'], ['check', '--format', 'xml', 'main.cf'], ['check', '--postfix', '9.9', 'main.cf'], ['check', '/nonexistent/main.cf'],
+      ['check', '--fail-on', 'notice', 'main.cf'], ['check', '-c', '/etc/postfix', 'main.cf'], ['check', '--docs-base', 'example.org', 'main.cf']]) {
       const r = run(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.split('\n')[0], args.join(' ')).toMatch(/^postfix-tls: /);
@@ -75,6 +76,58 @@ describe('postfix-tls CLI', { timeout: 60_000 }, () => {
     const r = run(['--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: postfix-tls check/);
+    for (const option of ['--format FORMAT', '--fail-on SEVERITY', '--quiet', '--version', '--config-dir DIR', '--postconf FILE', 'EXIT STATUS']) expect(r.stdout).toContain(option);
+  });
+
+  it('prints its version', () => {
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) expect(run([flag])).toEqual({ code: 0, stdout: `postfix-tls ${version}\n`, stderr: '' });
+  });
+
+  it('says how to name files when there is no Postfix to check', () => {
+    const r = run(['check', '--postconf', '/nonexistent/postconf']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^postfix-tls: no Postfix found .*name the files to check instead, e\.g\. "postfix-tls check main\.cf master\.cf/);
+  });
+
+  it('chooses the failing severity with --fail-on', () => {
+    const warnings = join(fixtures, 'mandatory-setting-unused/main.cf');
+    const plain = run(['check', '--format', 'json', warnings]);
+    const severities = (JSON.parse(plain.stdout) as { severity: string }[]).map((f) => f.severity);
+    expect(severities).toContain('warning');
+    expect(severities).not.toContain('error');
+    expect(plain.code).toBe(0);
+    expect(run(['check', '--fail-on', 'error', warnings]).code).toBe(0);
+    expect(run(['check', '--fail-on', 'warning', warnings]).code).toBe(1);
+    expect(run(['check', '--fail-on', 'info', warnings]).code).toBe(1);
+    expect(run(['check', '--fail-on', 'info', join(fixtures, 'clean--tutorial/main.cf'), join(fixtures, 'clean--tutorial/master.cf')]).code).toBe(0);
+  });
+
+  it('prints only what fails with --quiet', () => {
+    expect(run(['check', '--quiet', join(fixtures, 'clean--tutorial/main.cf'), join(fixtures, 'clean--tutorial/master.cf')])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(run(['check', '-q', join(fixtures, 'mandatory-setting-unused/main.cf')])).toEqual({ code: 0, stdout: '', stderr: '' });
+    const failing = run(['check', '-q', '--postfix', '3.7', join(fixtures, 'tls-required-on-mx/main.cf')]);
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toContain('error tls-required-on-mx ');
+    expect(failing.stdout).not.toContain('checked against');
+    const warned = run(['check', '-q', '--fail-on', 'warning', join(fixtures, 'mandatory-setting-unused/main.cf')]);
+    expect(warned.code).toBe(1);
+    expect(warned.stdout).toContain('warning mandatory-setting-unused ');
+  });
+
+  it('prints GitHub workflow annotations with paths relative to the working directory', () => {
+    const r = run(['check', '--format', 'github', '--postfix', '3.7', join(fixtures, 'tls-required-on-mx/main.cf')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')[0]).toMatch(/^::error file=test\/fixtures\/rules\/tls-required-on-mx\/main\.cf,line=1,col=1,title=tls-required-on-mx::[^\n]+%0AFix: [^\n]+%0ADocs: \/rules\/tls-required-on-mx\/$/);
+    const warned = run(['check', '--format', 'github', join(fixtures, 'mandatory-setting-unused/main.cf')]);
+    expect(warned.code).toBe(0);
+    expect(warned.stdout).toMatch(/^::warning file=test\/fixtures\/rules\/mandatory-setting-unused\/main\.cf,line=\d+,col=\d+,title=mandatory-setting-unused::/m);
+  });
+
+  it('makes docs links absolute with --docs-base', () => {
+    const r = run(['check', '--docs-base', 'https://postfix-tls.example.org/', '--postfix', '3.7', join(fixtures, 'tls-required-on-mx/main.cf')]);
+    expect(r.stdout).toContain('  docs: https://postfix-tls.example.org/rules/tls-required-on-mx/\n');
   });
 
   const oldNode = ['/usr/bin/node', '/usr/local/bin/node'].find((p) => existsSync(p)
