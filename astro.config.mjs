@@ -9,6 +9,7 @@ import { searchRanking } from './src/search-ranking.ts';
 import { groupRecipes } from './src/utils/recipe-groups.ts';
 import { remarkCheckConfig } from './src/markdown/remark-check-config.ts';
 import { parameterLinks } from './src/markdown/expressive-code-parameter-links.ts';
+import { printIndent } from './src/markdown/expressive-code-print-indent.ts';
 import { loadContentDir } from './scripts/lib/content-files.ts';
 import { factsDataFromContent, factsFromData } from './src/lib/facts.ts';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +36,8 @@ export default defineConfig({
   ...(process.env.ASTRO_CACHE_DIR ? { cacheDir: process.env.ASTRO_CACHE_DIR } : {}),
   trailingSlash: 'always',
   vite: {
+    // The checker's Web Worker (src/lib/checker/worker.ts) is an ES module, like the page scripts.
+    worker: { format: 'es' },
     // Search UI and its styles on demand: see src/scripts/lazy-pagefind-ui.ts.
     resolve: {
       alias: [
@@ -53,10 +56,12 @@ export default defineConfig({
     starlight({
       title: 'Postfix TLS',
       description: 'Tested recipes, a version-aware parameter reference and a config checker for Postfix TLS.',
-      disable404Route: false,
+      // src/pages/404.astro: "not found" with the nearest page to the mistyped address.
+      disable404Route: true,
       pagefind: { ranking: searchRanking },
       components: { Head: './src/components/Head.astro' },
-      expressiveCode: { shiki: { langs: postfixGrammars }, plugins: [parameterLinks(new Set(facts.parameters.keys()))] },
+      customCss: ['./src/styles/site.css'],
+      expressiveCode: { shiki: { langs: postfixGrammars }, plugins: [parameterLinks(new Set(facts.parameters.keys())), printIndent()] },
       sidebar: [
         { label: 'Start here', link: '/' },
         { label: 'Check your config', link: '/check/' },

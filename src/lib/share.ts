@@ -11,9 +11,13 @@ export interface SharedInput {
   compat?: string;
 }
 
+/** Longest packed input the checker writes into the address bar; a longer one is checked but not linked. */
+export const MAX_SHARED_CHARS = 64_000;
+
 const toBase64Url = (bytes: Uint8Array) => {
   let bin = '';
-  for (const b of bytes) bin += String.fromCharCode(b);
+  // A chunk at a time: one call per byte is slow for a large input, one call for all of it overflows the stack.
+  for (let i = 0; i < bytes.length; i += 0x4000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x4000));
   return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 };
 

@@ -118,6 +118,52 @@ describe.runIf(baseUrl)('/explain/ in Chromium', () => {
     await page.close();
   });
 
+  it('shows lines with terminal colour codes (journalctl, grep --color) without the codes, and explains them', async () => {
+    const { page } = await visit(browser, `${baseUrl}/explain/`);
+    const coloured = LINES.anonymous.replace('Anonymous TLS', '\u001b[1;31mAnonymous TLS\u001b[0m').replace('Nov 23', '\u001b[2mNov 23\u001b[0m');
+    await page.getByLabel('Postfix log lines').fill(coloured);
+    await page.getByRole('button', { name: 'Explain', exact: true }).click();
+    await page.locator('#explain-results > li[data-pattern="connection-anonymous-inbound"]').waitFor();
+    await expect(page.locator('#line-1 .raw-line').textContent()).resolves.toBe(LINES.anonymous);
+    await page.close();
+  });
+
+  it('applies a #log= link opened in a tab already on /explain/', async () => {
+    const { page } = await visit(browser, `${baseUrl}/explain/`);
+    await page.getByLabel('Postfix log lines').fill(LINES.notTls);
+    await page.getByRole('button', { name: 'Explain', exact: true }).click();
+    await expect.poll(() => page.url()).toContain('#log=');
+    await page.evaluate('window.__samePage = true');
+    await page.goto(`${baseUrl}/explain/#log=${encodeURIComponent(LINES.verifyFailure)}`);
+    await expect.poll(() => page.getByLabel('Postfix log lines').inputValue()).toBe(LINES.verifyFailure);
+    await page.locator('#explain-results > li[data-pattern="verify-untrusted-issuer"]').waitFor();
+    expect(await page.evaluate('window.__samePage')).toBe(true);
+    await page.close();
+  });
+
+  it('stays responsive with a 20 000-line log: explained off the page, listed 200 at a time', async () => {
+    const { page, consoleErrors } = await visit(browser, `${baseUrl}/explain/`);
+    await page.evaluate(`window.__lt = []; new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__lt.push(e.duration); }).observe({ type: 'longtask' })`);
+    const log = Array.from({ length: 20_000 }, (_, i) => (i % 2 ? LINES.notTls : LINES.anonymous)).join('\n');
+    await page.evaluate(`window.__log = ${JSON.stringify(log)}`);
+    await page.evaluate(`(() => { const box = document.querySelector('#log-input'); box.value = window.__log; box.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' })); })()`);
+    await page.locator('#explain-summary:not([data-busy])').filter({ hasText: '20000 lines' }).waitFor({ timeout: 30_000 });
+    await expect(page.locator('#explain-summary').textContent()).resolves
+      .toBe('20000 lines: 10000 lines explained (10000 OK), 0 TLS lines not recognised, 10000 lines not about TLS. The text is too long to keep in the link.');
+    await expect(page.locator('#explain-results > li').count()).resolves.toBe(200);
+    await page.click('#explain-more');
+    await expect.poll(() => page.locator('#explain-results > li').count()).toBe(400);
+    await expect(page.locator('#explain-results > li').last().getAttribute('value')).resolves.toBe('400');
+    await expect(page.locator('#explain-more').textContent()).resolves.toBe('Show 200 more (19,600 not shown yet)');
+    // Typing into the box while it holds 20 000 lines.
+    await page.locator('#log-input').focus();
+    await page.keyboard.type(' x', { delay: 50 });
+    await page.locator('#explain-summary:not([data-busy])').waitFor({ timeout: 30_000 });
+    expect(Number(await page.evaluate('Math.max(0, ...window.__lt)'))).toBeLessThan(1000);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
   it('without JavaScript, the reference list still shows every pattern with an anchor and an example', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();

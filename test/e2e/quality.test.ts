@@ -1,19 +1,11 @@
 // Accessibility (axe-core) and privacy (CSP, no foreign requests) on every page template.
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { axeViolations } from './axe.ts';
 import { launchChromium, visit } from './browser.ts';
 import { templates } from './templates.ts';
 
 const baseUrl = inject('baseUrl');
-const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-
-
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: axePath });
-  const result = await page.evaluate(`axe.run(document, { resultTypes: ['violations'] })`) as { violations: { id: string; nodes: { target: string[] }[] }[] };
-  return result.violations.map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 describe.runIf(baseUrl)('quality budgets on every template', () => {
   let browser: Browser;

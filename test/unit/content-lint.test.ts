@@ -67,6 +67,28 @@ describe('content lint', () => {
     ]);
   });
 
+  it('holds SMTP/LMTP twins to the same type and the same allowed values', () => {
+    const twin = (name: string, role: string, other: string, type: string, values: string[]): SourceFile => {
+      const f = param(name, `twin: ${other}${values.length ? `\nvalues:\n${values.map((v) => `  - value: "${v}"\n    meaning: Level ${v}.`).join('\n')}` : ''}`);
+      return { ...f, text: f.text.replace('role: smtpd', `role: ${role}`).replace('type: boolean', `type: ${type}`) };
+    };
+    // Same type and values, listed in another order: fine.
+    expect(lint(twin('smtp_x', 'smtp', 'lmtp_x', 'enum', ['0', '1']), twin('lmtp_x', 'lmtp', 'smtp_x', 'enum', ['1', '0']))).toEqual([]);
+    // The type labels of lmtp_tls_loglevel and smtp_tls_loglevel once differed like this.
+    expect(lint(twin('smtp_x', 'smtp', 'lmtp_x', 'integer', ['0', '1']), twin('lmtp_x', 'lmtp', 'smtp_x', 'enum', ['0', '1'])).sort()).toEqual([
+      'content/parameters/lmtp_x.yaml:3: field "type": "enum" differs from its twin smtp_x ("integer"); both are read by the same client and take the same values',
+      'content/parameters/smtp_x.yaml:3: field "type": "integer" differs from its twin lmtp_x ("enum"); both are read by the same client and take the same values',
+    ]);
+    // Values listed on one side only, or different ones.
+    expect(lint(twin('smtp_x', 'smtp', 'lmtp_x', 'enum', ['0', '1', '2']), twin('lmtp_x', 'lmtp', 'smtp_x', 'enum', ['0', '3'])).sort()).toEqual([
+      'content/parameters/lmtp_x.yaml:13: field "values": the allowed values differ from its twin smtp_x (only here: 3; only in smtp_x: 1, 2)',
+      'content/parameters/smtp_x.yaml:13: field "values": the allowed values differ from its twin lmtp_x (only here: 1, 2; only in lmtp_x: 3)',
+    ]);
+    expect(lint(twin('smtp_x', 'smtp', 'lmtp_x', 'list', ['a']), twin('lmtp_x', 'lmtp', 'smtp_x', 'list', []))).toContain(
+      'content/parameters/lmtp_x.yaml:3: field "values": the allowed values differ from its twin smtp_x (only in smtp_x: a)',
+    );
+  });
+
   it('requires a recipe to be proven on the oldest and newest matrix release of its range', () => {
     const recipe = (from: string, releases: string): SourceFile => ({
       file: 'content/recipes/r.md',

@@ -200,6 +200,13 @@ describe('explainLog robustness', () => {
       .toEqual(explainLog(lf, patterns).map((r) => r.kind === 'explained' && r.patternId));
   });
 
+  it('drops terminal colour codes (journalctl, grep --color) before explaining', () => {
+    const plain = byId('handshake-ssl-accept-error').examples[0]!;
+    const coloured = `\u001b[0;1;31m${plain.replace(/ /, ' \u001b[1m')}\u001b[0m`;
+    const [r] = explainLog(`${coloured}\n`, patterns);
+    expect(r).toMatchObject({ kind: 'explained', patternId: 'handshake-ssl-accept-error', raw: plain });
+  });
+
   it('skips patterns whose regular expression does not compile', () => {
     const broken: ExplainPattern = { ...byId('handshake-ssl-accept-error'), id: 'broken', match: '(unclosed' };
     expect(compilePatterns([broken, ...patterns])).toHaveLength(patterns.length);

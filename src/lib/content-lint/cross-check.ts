@@ -81,6 +81,18 @@ export function crossCheck(content: Content): ContentProblem[] {
       const smtp = p.role === 'lmtp' ? twin : p;
       const tlsBeforeLmtp = smtp?.since === '2.2' && lmtp?.since === '2.3';
       if (twin && twin.since !== p.since && !tlsBeforeLmtp) at(entry, ['since'], 'since', `"${p.since}" differs from its twin ${p.twin} ("${twin.since}")`);
+      // One client reads both, so both take the same values: a difference is a mistake in one of the files.
+      if (twin && twin.type !== p.type) at(entry, ['type'], 'type', `"${p.type}" differs from its twin ${p.twin} ("${twin.type}"); both are read by the same client and take the same values`);
+      if (twin) {
+        const mine = new Set(p.values?.map((v) => v.value));
+        const theirs = new Set(twin.values?.map((v) => v.value));
+        const onlyHere = [...mine].filter((v) => !theirs.has(v));
+        const onlyThere = [...theirs].filter((v) => !mine.has(v));
+        if (onlyHere.length > 0 || onlyThere.length > 0) {
+          const parts = [onlyHere.length > 0 && `only here: ${onlyHere.join(', ')}`, onlyThere.length > 0 && `only in ${p.twin}: ${onlyThere.join(', ')}`].filter(Boolean);
+          at(entry, [p.values ? 'values' : 'type'], 'values', `the allowed values differ from its twin ${p.twin} (${parts.join('; ')})`);
+        }
+      }
     }
   }
 

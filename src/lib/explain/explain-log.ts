@@ -181,11 +181,17 @@ function explainOne(raw: string, lineNumber: number, compiled: readonly Compiled
   return { ...base, kind: isTlsRelated(subject, prefix?.program) ? 'unrecognised-tls' : 'not-tls' };
 }
 
+/**
+ * Terminal colour codes (ESC [ ... letter), which `journalctl`, `grep --color=always` and `ccze` leave in
+ * copied lines; Postfix itself never writes them.
+ */
+const ANSI_ESCAPES = /\x1b\[[0-9;?]*[A-Za-z]/g;
+
 /** Returns an explainer bound to compiled patterns (compile once, explain on every keystroke). */
 export function createExplainer(patterns: readonly ExplainPattern[]): (text: string) => ExplainedLine[] {
   const compiled = compilePatterns(patterns);
   return (text) => {
-    const lines = splitLines(typeof text === 'string' ? text : String(text ?? ''));
+    const lines = splitLines((typeof text === 'string' ? text : String(text ?? '')).replace(ANSI_ESCAPES, ''));
     return lines.map((line, i) => explainOne(line, i + 1, compiled));
   };
 }
