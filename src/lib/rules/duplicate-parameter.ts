@@ -6,18 +6,30 @@ import type { Rule } from './types.ts';
 
 function duplicates(list: readonly Assignment[], scope: string): RuleFinding[] {
   const out: RuleFinding[] = [];
+  // Positions of each name, in order, so each assignment looks only at its own later namesakes.
   const byName = new Map<string, number[]>();
-  list.forEach((a, i) => { if (!a.nameTemplated) byName.set(a.name, [...(byName.get(a.name) ?? []), i]); });
   list.forEach((a, i) => {
     if (a.nameTemplated) return;
-    // Certain only when the later line is rendered whenever this one is (template conditions).
-    const later = (byName.get(a.name) ?? []).filter((j) => j > i).map((j) => list[j] as Assignment).find((b) => branchImplies(a.branch, b.branch));
-    if (!later) return;
-    const where = later.file === a.file ? `line ${later.line}` : `${later.file} line ${later.line}`;
-    out.push(atName(a,
-      `${a.name} is set again ${scope}at ${where}; the last setting wins, so this one has no effect${a.value !== later.value ? ` (the value in effect is ${JSON.stringify(later.value.length > 50 ? `${later.value.slice(0, 49)}…` : later.value)})` : ''}.`,
-      'Keep one setting and delete the other.'));
+    const at = byName.get(a.name);
+    if (at) at.push(i); else byName.set(a.name, [i]);
   });
+  for (const positions of byName.values()) {
+    positions.forEach((i, k) => {
+      const a = list[i] as Assignment;
+      // Certain only when the later line is rendered whenever this one is (template conditions). Without
+      // templates the very next namesake implies it, so the scan stops at once and the rule stays linear.
+      let later: Assignment | undefined;
+      for (let t = k + 1; t < positions.length && !later; t++) {
+        const b = list[positions[t]!] as Assignment;
+        if (branchImplies(a.branch, b.branch)) later = b;
+      }
+      if (!later) return;
+      const where = later.file === a.file ? `line ${later.line}` : `${later.file} line ${later.line}`;
+      out.push(atName(a,
+        `${a.name} is set again ${scope}at ${where}; the last setting wins, so this one has no effect${a.value !== later.value ? ` (the value in effect is ${JSON.stringify(later.value.length > 50 ? `${later.value.slice(0, 49)}…` : later.value)})` : ''}.`,
+        'Keep one setting and delete the other.'));
+    });
+  }
   return out;
 }
 

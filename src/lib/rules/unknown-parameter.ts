@@ -134,6 +134,7 @@ export function unknownParameters(config: EffectiveConfig, which: 'judged' | 'un
   const out: { a: Assignment; suggestion?: string }[] = [];
   const scope = new Map<string, boolean | undefined>();
   let candidates: string[] | undefined;
+  const suggestions = new Map<string, string | undefined>();
   for (const a of config.allAssignments()) {
     if (a.nameTemplated || facts.parameters.has(a.name) || facts.nonTlsParameterNames.has(a.name)) continue;
     // The reference check first: it is a set lookup, the near-miss search is not.
@@ -144,7 +145,9 @@ export function unknownParameters(config: EffectiveConfig, which: 'judged' | 'un
     if (judged === undefined || judged !== (which === 'judged')) continue;
     if (which === 'unused') { out.push({ a }); continue; }
     candidates ??= namesOf(facts, config.version);
-    out.push({ a, suggestion: didYouMean(a.name, candidates) });
+    // One search per distinct name: a file that repeats a typo thousands of times costs one search.
+    if (!suggestions.has(a.name)) suggestions.set(a.name, didYouMean(a.name, candidates));
+    out.push({ a, suggestion: suggestions.get(a.name) });
   }
   return out;
 }
