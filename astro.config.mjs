@@ -10,7 +10,7 @@ import { groupRecipes } from './src/utils/recipe-groups.ts';
 import { remarkCheckConfig } from './src/markdown/remark-check-config.ts';
 import { parameterLinks } from './src/markdown/expressive-code-parameter-links.ts';
 import { printIndent } from './src/markdown/expressive-code-print-indent.ts';
-import { loadContentDir } from './scripts/lib/content-files.ts';
+import { loadContentDir } from './src/lib/content-lint/content-dir.ts';
 import { factsDataFromContent, factsFromData } from './src/lib/facts.ts';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';

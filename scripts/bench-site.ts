@@ -26,7 +26,7 @@ import { check } from '../src/lib/check.ts';
 import { factsDataFromContent, factsFromData } from '../src/lib/facts.ts';
 import { templates } from '../test/e2e/templates.ts';
 import { serveStatic } from '../test/support/static-server.ts';
-import { loadContentDir } from './lib/content-files.ts';
+import { loadContentDir } from '../src/lib/content-lint/content-dir.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const manual = '/usr/share/doc/postfix/html/postconf.5.html';

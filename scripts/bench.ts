@@ -17,7 +17,7 @@ import { stockMasterCf } from '../src/lib/config/stock-master-cf.ts';
 import type { FileKind, InputFile } from '../src/lib/engine-types.ts';
 import { factsDataFromContent, factsFromData } from '../src/lib/facts.ts';
 import { buildCli } from './build-cli.ts';
-import { loadContentDir } from './lib/content-files.ts';
+import { loadContentDir } from '../src/lib/content-lint/content-dir.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const corpusDir = join(root, 'test', 'corpus');

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { formatProblem } from '../src/lib/content-lint/index.ts';
 import { engineFactsData, factsDataFromContent } from '../src/lib/facts.ts';
-import { loadContentDir } from './lib/content-files.ts';
+import { loadContentDir } from '../src/lib/content-lint/content-dir.ts';
 import { publishedSite } from './lib/published-site.ts';
 
 const root = resolve(import.meta.dirname, '..');

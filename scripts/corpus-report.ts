@@ -2,7 +2,7 @@
 // test/corpus/verdicts.yaml. Debatable findings are counted apart and left out of the precision.
 // Run: npm run corpus-report [-- --list] (--list also prints every false and debatable finding).
 import { resolve } from 'node:path';
-import { loadContentDir } from './lib/content-files.ts';
+import { loadContentDir } from '../src/lib/content-lint/content-dir.ts';
 import { factsDataFromContent, factsFromData } from '../src/lib/facts.ts';
 import { corpusProjects, judge, loadVerdicts, precisionBySeverity, runCorpus } from '../test/corpus/corpus.ts';
 

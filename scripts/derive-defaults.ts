@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { loadContentDir } from './lib/content-files.ts';
+import { loadContentDir } from '../src/lib/content-lint/content-dir.ts';
 import { deriveEntries, type ReleaseValue } from './lib/history-entries.ts';
 import { historyDefaults, historyExceptions } from './lib/history-oracle.ts';
 

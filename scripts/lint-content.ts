@@ -1,7 +1,7 @@
 // Validates content/ and prints one `file:line: field "x": reason` line per problem. Exit 1 on any problem.
 import { resolve } from 'node:path';
 import { formatProblem } from '../src/lib/content-lint/index.ts';
-import { loadContentDir } from './lib/content-files.ts';
+import { loadContentDir } from '../src/lib/content-lint/content-dir.ts';
 
 const root = process.cwd();
 const contentDir = resolve(root, process.argv[2] ?? process.env.POSTFIX_TLS_CONTENT ?? 'content');

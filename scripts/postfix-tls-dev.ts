@@ -41,7 +41,7 @@ async function loadFacts(): Promise<Facts> {
     }
   }
   // Loaded on demand: the YAML and schema libraries are the slow part of starting up.
-  const { loadContentDir } = await import('./lib/content-files.ts');
+  const { loadContentDir } = await import('../src/lib/content-lint/content-dir.ts');
   const { content } = await loadContentDir(projectRoot);
   const data = factsDataFromContent(content);
   if (key) {

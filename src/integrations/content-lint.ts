@@ -2,7 +2,7 @@ import type { AstroIntegration } from 'astro';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatProblem } from '../lib/content-lint/index.ts';
-import { loadContentDir } from '../../scripts/lib/content-files.ts';
+import { loadContentDir } from '../lib/content-lint/content-dir.ts';
 
 /**
  * Runs the positioned content lint before Astro loads collections, so a bad data file fails the build

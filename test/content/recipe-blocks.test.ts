@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { splitFrontMatter } from '../../src/lib/content-lint/index.ts';
 import { remarkCheckConfig } from '../../src/markdown/remark-check-config.ts';
-import { loadContentDir } from '../../scripts/lib/content-files.ts';
+import { loadContentDir } from '../../src/lib/content-lint/content-dir.ts';
 import { realFacts, repoRoot } from '../support/content.ts';
 
 const FENCE = /^\s*```\s*postfix-(main|master|policy)\b/;

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadContentDir } from '../../scripts/lib/content-files.ts';
+import { loadContentDir } from '../../src/lib/content-lint/content-dir.ts';
 import { repoRoot } from '../support/content.ts';
 
 const proofDir = join(repoRoot, 'test/postfix/recipes');

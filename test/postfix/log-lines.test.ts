@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadContentDir } from '../../scripts/lib/content-files.ts';
+import { loadContentDir } from '../../src/lib/content-lint/content-dir.ts';
 import { explainLog, type ExplainedLine } from '../../src/lib/explain/explain-log.ts';
 import type { LogPattern } from '../../src/lib/schema/log-pattern.ts';
 import { createPki } from './certs.ts';

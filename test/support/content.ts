@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { loadContentDir } from '../../scripts/lib/content-files.ts';
+import { loadContentDir } from '../../src/lib/content-lint/content-dir.ts';
 import { factsDataFromContent, factsFromData, type Facts } from '../../src/lib/facts.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { check } from '../../src/lib/check.ts';
 import type { Finding } from '../../src/lib/engine-types.ts';
 import { factsDataFromContent, factsFromData, type Facts } from '../../src/lib/facts.ts';
-import { loadContentDir } from '../../scripts/lib/content-files.ts';
+import { loadContentDir } from '../../src/lib/content-lint/content-dir.ts';
 import { caseNames, loadCase } from '../fixtures/rule-cases.ts';
 import { corpusDir, corpusProjects, judge, loadVerdicts, precisionBySeverity, runCorpus, type Verdict } from '../corpus/corpus.ts';
 

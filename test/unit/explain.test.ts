@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadContentDir } from '../../scripts/lib/content-files.ts';
+import { loadContentDir } from '../../src/lib/content-lint/content-dir.ts';
 import {
   compilePatterns, explainLog, isTlsRelated, parsePrefix, splitLines, summarise, type ExplainPattern,
 } from '../../src/lib/explain/explain-log.ts';

@@ -1,7 +1,8 @@
+// Reading content/ from disk (Node only): the build, the lint script, the CLI build and the tests share it.
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import type { SourceFile } from '../../src/lib/content-lint/index.ts';
-import { loadContent, type LoadResult } from '../../src/lib/content-lint/index.ts';
+import type { SourceFile } from './index.ts';
+import { loadContent, type LoadResult } from './index.ts';
 
 /** Reads every .yaml and .md file under `contentDir`, with paths relative to `root` using "/". */
 export async function readContentFiles(root: string, contentDir: string): Promise<SourceFile[]> {
