@@ -79,6 +79,69 @@ export const corpusProjects: Record<string, CorpusFile[]> = {
     { path: 'master.cf', kind: 'master' },
   ],
   'geerlingguy__ansible-role-postfix': [{ path: 'templates__main.cf.j2', kind: 'main' }],
+  // Added from the stored index (owners N–Z): deployments the checker had never seen.
+  'NiftyMist__niftymist.mailrelay': [{ path: 'templates__main.cf.j2', kind: 'main' }],
+  'OpenMandrivaAssociation__mailserver-config': [
+    { path: 'main.cf', kind: 'main' },
+    { path: 'master.cf', kind: 'master' },
+  ],
+  'Puppet-Finland__ansible-postfix': [{ path: 'templates__main.cf.j2', kind: 'main' }],
+  'ROCK5GmbH__ansible-mailserver': [
+    { path: 'roles__postfix__templates__main.cf.j2', kind: 'main' },
+    { path: 'roles__postfix__files__etc__postfix__master.cf', kind: 'master' },
+  ],
+  'SafetyCulture__ansible-postfix-relay': [{ path: 'templates__main.cf.j2', kind: 'main' }],
+  'Stouts__Stouts.postfix': [
+    { path: 'templates__main.cf.j2', kind: 'main' },
+    { path: 'templates__master.cf.j2', kind: 'master' },
+  ],
+  'pimvh__postfix': [
+    { path: 'templates__postfix__main.cf.j2', kind: 'main' },
+    { path: 'templates__postfix__master.cf.j2', kind: 'master' },
+  ],
+  'rtertiaer__mailfruit': [
+    { path: 'roles__postfix__templates__main.cf.j2', kind: 'main' },
+    { path: 'roles__postfix__templates__master.cf.j2', kind: 'master' },
+  ],
+  'sentora__sentora-installers': [
+    { path: 'preconf__postfix__main.cf', kind: 'main' },
+    { path: 'preconf__postfix__master.cf', kind: 'master' },
+  ],
+  'vladgh__ansible-role-postfix': [{ path: 'templates__etc__postfix__main.cf.j2', kind: 'main' }],
+  'vpsfreecz__brutus': [{ path: 'templates__postfix__main.cf.j2', kind: 'main' }],
+  // Added from repositories whose owners start with A-M: deployments the checker had never seen.
+  'Axione__ansible-apps_postfix': [
+    { path: 'templates__main.cf.j2', kind: 'main' },
+    { path: 'templates__master.cf.j2', kind: 'master' },
+  ],
+  'Evolix__evoadmin-mail': [
+    { path: 'etc__postfix__main.cf', kind: 'main' },
+    { path: 'etc__postfix__master.cf', kind: 'master' },
+  ],
+  'GrapheneOS__mail.grapheneos.org': [
+    { path: 'postfix__main.cf', kind: 'main' },
+    { path: 'postfix__master.cf', kind: 'master' },
+  ],
+  'Lionel-Rousseau__postfix-rspamd-hardened-config': [
+    { path: 'secondary__postfix__main.cf', kind: 'main' },
+    { path: 'secondary__postfix__master.cf', kind: 'master' },
+  ],
+  'afreiberger__charm-postfix-relay': [{ path: 'src__templates__main.cf', kind: 'main' }],
+  'canonical__postfix-relay-operators': [
+    { path: 'postfix-relay-operator__templates__postfix_main_cf.tmpl', kind: 'main' },
+    { path: 'postfix-relay-operator__templates__postfix_master_cf.tmpl', kind: 'master' },
+  ],
+  'croessner__docker-postfix': [
+    { path: 'defaults__main.cf', kind: 'main' },
+    { path: 'defaults__master.cf', kind: 'master' },
+  ],
+  'filegarden__mail': [
+    { path: 'etc__postfix__main.cf', kind: 'main' },
+    { path: 'etc__postfix__master.cf', kind: 'master' },
+  ],
+  'foilen__foilen-infra-plugins-core': [{ path: 'src__main__resources__com__foilen__infra__utils__postfix__main.cf.ftl', kind: 'main' }],
+  'hearsttech__chef-postfix-relay': [{ path: 'templates__default__master.cf.erb', kind: 'master' }],
+  'kcirrr__ansible-role-postfix': [{ path: 'templates__main.cf.j2', kind: 'main' }],
 };
 
 export interface CorpusRun {

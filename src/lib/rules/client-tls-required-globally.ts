@@ -27,7 +27,8 @@ export const clientTlsRequiredGlobally: Rule = {
     const senderRelay = config.resolve('sender_dependent_relayhost_maps');
     // With a relayhost every message goes to that one server, so requiring TLS is per destination already.
     if (relay.raw === undefined && relay.origin !== 'unset') return out;
-    if ((relay.value ?? '').trim() !== '' || (senderRelay.raw ?? '').trim() !== '' || (senderRelay.raw === undefined && senderRelay.origin !== 'unset')) return out;
+    // A relayhost written but not expandable here (a deploy-time placeholder such as ${relay.host}) is still a relayhost.
+    if ((relay.value ?? '').trim() !== '' || (relay.raw ?? '').trim() !== '' || (senderRelay.raw ?? '').trim() !== '' || (senderRelay.raw === undefined && senderRelay.origin !== 'unset')) return out;
     // With transport_maps the mail may all go to next hops chosen per domain: then it is not "every destination".
     const transports = config.resolve('transport_maps');
     if (transports.origin !== 'unset' && (transports.raw === undefined || transports.raw.trim() !== '')) return out;

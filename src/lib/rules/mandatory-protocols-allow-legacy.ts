@@ -1,6 +1,6 @@
 import type { RuleFinding } from '../engine-types.ts';
 import { protocolSettings, settingName } from './support/protocol-settings.ts';
-import { listNames } from './support/protocols.ts';
+import { listNames, negotiable } from './support/protocols.ts';
 import type { Rule } from './types.ts';
 
 export const mandatoryProtocolsAllowLegacy: Rule = {
@@ -23,7 +23,7 @@ export const mandatoryProtocolsAllowLegacy: Rule = {
       if (!s.mandatory || s.used === 'no' || s.list.unknown.length > 0) continue;
       const legacy = s.list.enabled.filter((p) => p.status === 'deprecated');
       if (legacy.length === 0 || !s.list.enabled.some((p) => p.status === 'recommended')) continue;
-      if (s.list.enabled.some((p) => p.status === 'broken')) continue;
+      if (s.list.enabled.some((p) => p.status === 'broken' && negotiable(p, config.version))) continue;
       const sep = s.policy ? ':' : ', ';
       out.push({
         file: s.file, ...s.positionOf(0), parameter: s.policy ? null : s.parameter,

@@ -1,6 +1,6 @@
 import type { RuleFinding } from '../engine-types.ts';
 import { protocolSettings, settingName } from './support/protocol-settings.ts';
-import { listNames } from './support/protocols.ts';
+import { listNames, negotiable } from './support/protocols.ts';
 import type { Rule } from './types.ts';
 
 export const protocolsAllowLegacy: Rule = {
@@ -23,7 +23,7 @@ export const protocolsAllowLegacy: Rule = {
       if (s.mandatory || s.used === 'no' || s.list.unknown.length > 0 || s.value.trim() === '') continue;
       const legacy = s.list.enabled.filter((p) => p.status === 'deprecated');
       if (legacy.length === 0 || !s.list.enabled.some((p) => p.status === 'recommended')) continue;
-      if (s.list.enabled.some((p) => p.status === 'broken')) continue;
+      if (s.list.enabled.some((p) => p.status === 'broken' && negotiable(p, config.version))) continue;
       out.push({
         file: s.file, ...s.positionOf(0), parameter: s.policy ? null : s.parameter,
         message: `${settingName(s)} = ${JSON.stringify(s.value)} still allows ${listNames(legacy)} (deprecated by RFC 8996). For opportunistic TLS that is better than plaintext, but the setting only repeats what Postfix does anyway.`,

@@ -1,6 +1,6 @@
 import type { RuleFinding } from '../engine-types.ts';
 import { protocolSettings, settingName } from './support/protocol-settings.ts';
-import { listNames } from './support/protocols.ts';
+import { listNames, negotiable } from './support/protocols.ts';
 import type { Rule } from './types.ts';
 
 export const protocolsAllowSsl: Rule = {
@@ -20,7 +20,7 @@ export const protocolsAllowSsl: Rule = {
     const out: RuleFinding[] = [];
     for (const s of protocolSettings(config)) {
       if (s.used === 'no' || s.list.unknown.length > 0) continue;
-      const broken = s.list.enabled.filter((p) => p.status === 'broken');
+      const broken = s.list.enabled.filter((p) => p.status === 'broken' && negotiable(p, config.version));
       if (broken.length === 0) continue;
       const sep = s.policy ? ':' : ', ';
       out.push({

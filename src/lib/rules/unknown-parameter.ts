@@ -107,7 +107,9 @@ const classesByConfig = new WeakMap<EffectiveConfig, Set<string>>();
 function restrictionClasses(config: EffectiveConfig): Set<string> {
   let classes = classesByConfig.get(config);
   if (!classes) {
-    classes = new Set((config.resolve('smtpd_restriction_classes').raw ?? '').split(/[\s,]+/).filter(Boolean));
+    // Every assignment counts, in any template branch: a class declared under a condition is used under it too.
+    classes = new Set(config.mainAssignments.filter((a) => a.name === 'smtpd_restriction_classes')
+      .flatMap((a) => a.value.split(/[\s,]+/)).filter(Boolean));
     classesByConfig.set(config, classes);
   }
   return classes;

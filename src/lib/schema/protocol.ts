@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { releaseVersion, source } from './common.ts';
+import { postfixVersion, releaseVersion, source } from './common.ts';
 
 /** An SSL/TLS protocol version as Postfix names it in *_tls_protocols. */
 export const protocolSchema = z.strictObject({
@@ -25,6 +25,11 @@ export const protocolSchema = z.strictObject({
    * setting that leaves only such protocols as an outage.
    */
   openssl3_default: z.boolean(),
+  /**
+   * First Postfix release whose required OpenSSL cannot negotiate it at all: Postfix 3.6 requires OpenSSL
+   * 1.1.1, which has no SSLv2. From there on, leaving it out of an exclusion list exposes nothing.
+   */
+  unnegotiable_since: postfixVersion.optional(),
   /** One line, written for this site. */
   summary: z.string(),
   /** Markdown explanation, written for this site. */

@@ -1,3 +1,4 @@
+import { compareVersions } from '../../versions.ts';
 import type { Facts } from '../../facts.ts';
 import type { Protocol } from '../../schema/index.ts';
 
@@ -94,6 +95,11 @@ export function parseProtocolList(value: string, facts: Facts): ProtocolList {
   return { tokens, unknown, ranges, enabled, all };
 }
 
+
+/** Whether `version`'s OpenSSL can still negotiate the protocol (SSLv2 is gone from what Postfix 3.6+ builds with). */
+export function negotiable(p: Protocol, version: string): boolean {
+  return !p.unnegotiable_since || compareVersions(version, p.unnegotiable_since) < 0;
+}
 
 /** The newest protocol in the data (TLSv1.3 today). */
 export function newestProtocol(facts: Facts): Protocol | undefined {
