@@ -1,14 +1,7 @@
 // Expressive Code plugin: inside postfix-* blocks, every known parameter name becomes a link to its
 // reference page, so a reader can click from a recipe straight to the facts.
 import { parameterPath } from '../lib/urls.ts';
-
-interface HastNode {
-  type: string;
-  value?: string;
-  tagName?: string;
-  properties?: Record<string, unknown>;
-  children?: HastNode[];
-}
+import type { HastNode } from './hast-node.ts';
 
 const NAME = /[a-z][A-Za-z0-9_]+/g;
 

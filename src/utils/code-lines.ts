@@ -1,6 +1,7 @@
 // Configuration examples as one element per line, so that print styles can give each line a hanging
 // indent (src/styles/site.css): a line that wraps on paper continues deeper than it starts, never in
 // column 0 where Postfix would read a new parameter or service.
+import type { HastNode } from '../markdown/hast-node.ts';
 
 /** Columns a line's rest hangs beyond the line's own indentation when it wraps in print. */
 export const HANG_COLUMNS = 4;
@@ -25,14 +26,6 @@ export function indentColumns(line: string): number {
 
 export function codeLines(code: string): CodeLine[] {
   return code.split('\n').map((text) => ({ text, hang: `${indentColumns(text) + HANG_COLUMNS}ch` }));
-}
-
-interface HastNode {
-  type: string;
-  value?: string;
-  tagName?: string;
-  properties?: Record<string, unknown>;
-  children?: HastNode[];
 }
 
 /**
