@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyze, optionProblems } from '../lib/check.ts';
 import { releaseDefaults } from '../lib/defaults.ts';
+import { generate, type GenerateResult } from '../lib/generate/index.ts';
 import type { FileKind, Finding, InputFile, Severity } from '../lib/engine-types.ts';
 import { newestRelease, resolveVersion, type Facts } from '../lib/facts.ts';
 import { kindFromName } from '../lib/file-kinds.ts';
@@ -34,6 +35,7 @@ export interface CliRuntime {
 
 export const usage = `Usage: postfix-tls check [options] [FILE...]
        postfix-tls defaults [--postfix VERSION] [--compat LEVEL] [NAME...]
+       postfix-tls generate --role ROLE[,ROLE...] [--postfix VERSION] [options]
        postfix-tls --version | --help
 
 postfix-tls checks the TLS settings of a Postfix configuration: main.cf, master.cf and
@@ -83,6 +85,29 @@ DEFAULTS
   release, for every TLS parameter (or the NAMEs given); with --compat, defaults that
   depend on compatibility_level are given as they apply at that level.
 
+GENERATE
+  postfix-tls generate writes the TLS settings for the mail roles given, for one release
+  and compatibility_level: only settings that differ from that release's defaults at that
+  level, master.cf services, or the same as postconf commands. It also says which
+  settings it leaves alone on purpose, and why.
+  --role ROLES        Comma-separated (or repeated): mx (port 25), submission (587,
+                      STARTTLS), submissions (465, implicit TLS), relay (smart host with
+                      SASL), send-only (loopback only), dane (outbound DANE), mta-sts
+                      (outbound MTA-STS via a policy socketmap), dane-inbound (TLSA
+                      records for the MX certificate)
+  --postfix VERSION   3.4 to 3.11, or a patch release (default: the newest known)
+  --compat LEVEL      compatibility_level (default: what the release's stock main.cf
+                      writes: 2 on 3.4 and 3.5, the release line from 3.6)
+  --openssl VERSION   1.1.1, 3.0 (default) or 3.5
+  --profile PROFILE   compatible (default) or strict (high ciphers where TLS is
+                      required, a verified smart host, MTA-STS MX patterns enforced)
+  --relayhost HOST    The smart host for relay: [host]:587 or [host]:465
+  --hostname NAME     The host's public name (certificate paths, TLSA owner)
+  --certs LAYOUT      letsencrypt (default), rsa-ecdsa (two chains) or single (one file)
+  --format FORMAT     text (default: main.cf, master.cf, notes), main, master, postconf
+                      or json
+  An impossible combination (send-only with mx, ...) exits 2 and says why.
+
 EXIT STATUS
   0  nothing at or above the --fail-on severity
   1  at least one finding at or above the --fail-on severity
@@ -102,6 +127,8 @@ EXAMPLES
   postfix-tls check main.cf master.cf --policy tls_policy
   postfix-tls check --format sarif roles/mail/templates/main.cf.j2 > postfix-tls.sarif
   postfix-tls check --format github --fail-on warning docker/postfix/main.cf
+  postfix-tls generate --role mx,submission --postfix 3.7 --hostname mx.example.org
+  postfix-tls generate --role send-only,relay --relayhost [smtp.example.net]:465 --format postconf
 `;
 
 class UsageError extends Error {}
@@ -120,8 +147,24 @@ interface CheckOptions {
   postconf?: string;
   docsBase?: string;
 }
+interface GenerateCliOptions {
+  command: 'generate';
+  roles: string[];
+  postfix?: string;
+  compat?: string;
+  openssl?: string;
+  profile?: string;
+  relayhost?: string;
+  hostname?: string;
+  certs?: string;
+  format: (typeof generateFormats)[number];
+}
+const generateFormats = ['text', 'main', 'master', 'postconf', 'json'] as const;
+const generateOnly = ['role', 'openssl', 'profile', 'relayhost', 'hostname', 'certs'] as const;
+
 type Options =
   | CheckOptions
+  | GenerateCliOptions
   | { command: 'defaults'; names: string[]; postfix?: string; compat?: string }
   | { command: 'help' }
   | { command: 'version' };
@@ -145,6 +188,12 @@ function parseCommandLine(argv: string[]): Options {
         'config-dir': { type: 'string', short: 'c' },
         postconf: { type: 'string' },
         'docs-base': { type: 'string' },
+        role: { type: 'string', multiple: true },
+        openssl: { type: 'string' },
+        profile: { type: 'string' },
+        relayhost: { type: 'string' },
+        hostname: { type: 'string' },
+        certs: { type: 'string' },
         version: { type: 'boolean', short: 'V' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -156,13 +205,29 @@ function parseCommandLine(argv: string[]): Options {
   if (values.help || positionals[0] === 'help') return { command: 'help' };
   if (values.version) return { command: 'version' };
   const [command, ...rest] = positionals;
+  if (command === 'generate') {
+    const checkOnly = ['main', 'master', 'policy', 'fail-on', 'quiet', 'config-dir', 'postconf', 'docs-base'] as const;
+    const wrong = checkOnly.find((k) => values[k] !== undefined);
+    if (wrong) throw new UsageError(`generate does not take --${wrong}`);
+    if (rest.length > 0) throw new UsageError(`generate takes no file or parameter names ("${rest[0]}"); name the roles with --role`);
+    const format = (values.format ?? 'text') as GenerateCliOptions['format'];
+    if (!generateFormats.includes(format)) throw new UsageError(`generate --format must be ${generateFormats.slice(0, -1).join(', ')} or ${generateFormats.at(-1)}, not "${values.format}"`);
+    const roles = (values.role ?? []).flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean);
+    if (roles.length === 0) throw new UsageError('generate needs --role, e.g. --role mx,submission');
+    return {
+      command, roles, postfix: values.postfix, compat: values.compat, openssl: values.openssl, profile: values.profile,
+      relayhost: values.relayhost, hostname: values.hostname, certs: values.certs, format,
+    };
+  }
+  const misplaced = generateOnly.find((k) => values[k] !== undefined);
+  if (misplaced && (command === 'check' || command === 'defaults')) throw new UsageError(`--${misplaced} belongs to generate, not ${command}`);
   if (command === 'defaults') {
     const checkOnly = ['main', 'master', 'policy', 'format', 'fail-on', 'quiet', 'config-dir', 'postconf', 'docs-base'] as const;
     if (checkOnly.some((k) => values[k] !== undefined)) throw new UsageError('defaults takes --postfix, --compat and parameter names only');
     return { command, names: rest, postfix: values.postfix, compat: values.compat };
   }
   if (command !== 'check') {
-    throw new UsageError(command === undefined ? 'missing command; try "postfix-tls check" or "postfix-tls check main.cf"' : `unknown command "${command}"; the commands are "check" and "defaults"`);
+    throw new UsageError(command === undefined ? 'missing command; try "postfix-tls check" or "postfix-tls check main.cf"' : `unknown command "${command}"; the commands are "check", "defaults" and "generate"`);
   }
   const format = (values.format ?? 'text') as Format;
   if (!formats.includes(format)) throw new UsageError(`--format must be ${formats.slice(0, -1).join(', ')} or ${formats.at(-1)}, not "${values.format}"`);
@@ -294,7 +359,47 @@ export async function main(argv: string[], runtime: CliRuntime): Promise<number>
     out(lines.map((l) => `${l}\n`).join(''));
     return 0;
   }
+  if (opts.command === 'generate') return generateCommand(opts, facts, out, err);
   return check(opts, facts, runtime, out, err);
+}
+
+function generateCommand(opts: GenerateCliOptions, facts: Facts, out: (s: string) => void, err: (s: string) => void): number {
+  const result = generate(facts, {
+    roles: opts.roles, postfix: opts.postfix ?? newestRelease(facts), compatibilityLevel: opts.compat, openssl: opts.openssl,
+    profile: opts.profile, relayhost: opts.relayhost, hostname: opts.hostname, certificates: opts.certs,
+  });
+  if (result.errors.length > 0) {
+    for (const e of result.errors) err(`postfix-tls: ${e}\n`);
+    return 2;
+  }
+  out(formatGenerated(result, opts.format));
+  return 0;
+}
+
+/** The generator's result as the chosen --format prints it. */
+export function formatGenerated(r: GenerateResult, format: GenerateCliOptions['format']): string {
+  switch (format) {
+    case 'main':
+      return r.mainCf;
+    case 'master':
+      return r.masterCf;
+    case 'postconf':
+      return `${r.postconf.join('\n')}\n`;
+    case 'json':
+      return `${JSON.stringify(r, null, 2)}\n`;
+    default: {
+      const level = `compatibility_level ${r.compatibilityLevel}${r.compatibilitySource === 'fresh-install' ? ', as a fresh installation writes it' : ''}`;
+      const parts = [
+        `# Postfix ${r.version}, ${level}; roles: ${r.roles.join(', ')}; profile ${r.profile}; OpenSSL ${r.openssl}`,
+        '# Only settings that differ from this release\'s defaults at this level.',
+        '', '# ---- main.cf ----', r.mainCf.trimEnd(),
+      ];
+      if (r.masterCf) parts.push('', '# ---- master.cf ----', r.masterCf.trimEnd());
+      if (r.whyNot.length) parts.push('', '# ---- left alone on purpose ----', ...r.whyNot.map((w) => `# ${w.topic}: ${w.reason} (${w.link})`));
+      if (r.notes.length) parts.push('', '# ---- outside Postfix ----', ...r.notes.map((n) => `# ${n}`));
+      return `${parts.join('\n')}\n`;
+    }
+  }
 }
 
 async function check(opts: CheckOptions, facts: Facts, runtime: CliRuntime, out: (s: string) => void, err: (s: string) => void): Promise<number> {
