@@ -4,7 +4,9 @@
  *   weight    per template: HTML + CSS + JS as transferred (gzip -9), and the JS alone; baseline: Postfix's
  *             own postconf(5) manual page (postfix-doc's postconf.5.html), gzipped the same way
  *   search    Pagefind bytes fetched for one query, time from the last keystroke to the first result in the
- *             real search box, and the bare Pagefind API time for the same query
+ *             real search box (for a parameter name, and for whole questions and pasted log lines, which take the
+ *             relaxed path), the bare Pagefind API time for the same query, and both against their budgets
+ *             (150 KB for the first query, 100 ms once the index is loaded)
  *   checker   time from "Check" to rendered findings for a 1 000-line main.cf in the page, beside the same
  *             check run by the engine in Node; then, for 1 000, 20 000 and 100 000 lines of a main.cf and of a
  *             mail log pasted into the main.cf box (a common slip): time from the paste to the answer, and the
@@ -181,7 +183,8 @@ try {
       // Everything search costs, from opening the dialog to the first query's results: the UI's script and
       // stylesheet, Pagefind's wasm, metadata, filters, index chunks and result fragments (gzip -9, as for weight).
       let searchBytes = 0;
-      page.on('response', (r) => { if (/\/pagefind\/|\/ui-core\.|\/pagefind-ui\./.test(r.url())) void r.body().then((b) => { searchBytes += gz(b); }, () => {}); });
+      // /search/ is the site's own part: the Pagefind shim and the parameter names for "did you mean".
+      page.on('response', (r) => { if (/\/pagefind\/|\/search\/|\/ui-core\.|\/pagefind-ui\./.test(r.url())) void r.body().then((b) => { searchBytes += gz(b); }, () => {}); });
       await page.keyboard.press('Control+k');
       await page.locator('.pagefind-ui__search-input').waitFor();
       await page.waitForTimeout(500);
@@ -195,7 +198,8 @@ try {
         await page.keyboard.type(query.slice(-1));
         // Polled from outside: the page's CSP forbids the eval that waitForFunction needs.
         for (let i = 0; i < 200 && !Number(await page.evaluate('window.__t1')); i++) await page.waitForTimeout(50);
-        return Number(await page.evaluate(`window.__t1 - window.__t0`));
+        // NaN when no result came (a query with no answer never shows one).
+        return Number(await page.evaluate(`window.__t1 ? window.__t1 - window.__t0 : NaN`));
       };
       const query = 'smtpd_tls_security_level';
       const coldMs = await timeQuery(query);
@@ -206,6 +210,18 @@ try {
       warm.sort((a, b) => a - b);
       const apiMs = Number(await page.evaluate(`(async () => { const pf = await import('/pagefind/pagefind.js'); await pf.init(); await pf.search('warmup'); const t = performance.now(); const r = await pf.search('${query}'); await r.results[0].data(); return performance.now() - t; })()`));
       console.log(`\nSearch box, last keystroke -> first result: first query ${coldMs.toFixed(0)} ms (search fetched ${kb(firstQueryBytes)} by then, UI included), later queries median ${warm[1].toFixed(0)} ms; Pagefind API alone ${apiMs.toFixed(1)} ms (baseline: the UI's input pause, 40 ms)`);
+      // Whole questions and pasted lines take the relaxed path (one extra Pagefind search per informative word,
+      // the page kind of the leaders): the same measure once the index is loaded.
+      const questions = ['postfix letsencrypt unable to verify the first certificate fullchain', 'postfix relayhost office365 587 TLS settings',
+        'Any plans for DANE support in the Postfix config?', 'SMTPS wrappermode (TCP port 465) requires setting smtp_tls_wrappermode',
+        'Nov 23 18:41:03 mx postfix/smtpd[31375]: warning: TLS library problem: error:0A0000C1:SSL routines::no shared cipher'];
+      for (const q of questions) await timeQuery(q); // first run of each loads its words' index chunks
+      const relaxed: number[] = [];
+      for (const q of questions) relaxed.push(await timeQuery(q));
+      relaxed.sort((a, b) => a - b);
+      const budget = (ok: boolean) => (ok ? 'within budget' : 'OVER BUDGET');
+      console.log(`Questions of several words, last keystroke -> first result (index loaded): median ${relaxed[2]!.toFixed(0)} ms, slowest ${relaxed.at(-1)!.toFixed(0)} ms`);
+      console.log(`Budgets: first query fetches ${kb(firstQueryBytes)} of 150.0 KB (${budget(firstQueryBytes <= 150 * 1024)}); keystroke -> result once loaded ${Math.max(warm[2]!, relaxed.at(-1)!).toFixed(0)} ms at worst of 100 ms, the UI's 40 ms input pause included (${budget(Math.max(warm[2]!, relaxed.at(-1)!) < 100)})`);
       await page.close();
     }
 

@@ -19,6 +19,8 @@ export const logPatternSchema = z.strictObject({
   parameters: z.array(parameterName).default([]),
   /** Real log lines this pattern must recognise (the fixtures of its test). */
   examples: z.array(z.string()).min(1),
+  /** Other words readers search with for this line (variants of the message, SMTP replies); indexed with the pattern. */
+  search_terms: z.array(z.string().min(2)).default([]),
   /** Where the example lines come from (a test run here, a public thread, Postfix docs). */
   sources: z.array(z.string()).min(1),
 });

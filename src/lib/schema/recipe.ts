@@ -16,6 +16,12 @@ export const recipeSchema = z.strictObject({
   }),
   /** Every parameter the recipe sets or discusses; each must exist in content/parameters. */
   parameters: z.array(parameterName).min(1),
+  /**
+   * Words readers search with that the page answers for but does not otherwise say: provider and product names,
+   * SMTP replies, the exact error and warning text. Shown in small print at the foot of the page and indexed.
+   * Only names and messages the page really answers for.
+   */
+  search_terms: z.array(z.string().min(2)).default([]),
   /** Topic tags for grouping. */
   tags: z.array(z.string()).default([]),
   /** The real-Postfix test that proves the recipe; the page says "proven" only when this is set. */
