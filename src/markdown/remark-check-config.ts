@@ -8,6 +8,7 @@ import { relative } from 'node:path';
 import type { Facts } from '../lib/facts.ts';
 import { rulePath } from '../lib/urls.ts';
 import { configBlockKinds } from './grammars/index.ts';
+import { isShellLang, metaAttribute } from './shell-blocks.ts';
 import { blockFindings, compareBlock, describeMismatch, expectedRuleSpecs, releasesBetween, type ConfigBlock } from './config-blocks.ts';
 
 interface MdNode {
@@ -47,15 +48,25 @@ export function remarkCheckConfig({ facts, onProblems }: { facts: Facts; onProbl
     const name = file.path ? relative(process.cwd(), file.path) : 'recipe';
 
     const found: { node: MdNode; parent: MdNode; block: ConfigBlock }[] = [];
+    const shell: { node: MdNode; parent: MdNode }[] = [];
     const walk = (node: MdNode) => {
       for (const child of node.children ?? []) {
         const kind = child.type === 'code' && child.lang ? configBlockKinds[child.lang as keyof typeof configBlockKinds] : undefined;
         if (kind) {
           found.push({ node: child, parent: node, block: { kind, text: child.value ?? '', expected: expectedRuleSpecs(child.meta), line: child.position?.start.line ?? 1 } });
+        } else if (child.type === 'code' && isShellLang(child.lang)) {
+          shell.push({ node: child, parent: node });
         } else walk(child);
       }
     };
     walk(tree);
+    // Shell blocks no proof test runs say so, with the page's reason, in a note under the block.
+    for (const { node, parent } of shell) {
+      const reason = metaAttribute(node.meta, 'not-run');
+      if (reason === undefined) continue;
+      const html = `<p class="block-not-run" role="note"><small>Not run by this recipe's proof: ${escapeHtml(reason)}.</small></p>`;
+      parent.children!.splice(parent.children!.indexOf(node) + 1, 0, { type: 'html', value: html });
+    }
     const blocks = found.map((f) => f.block);
     if (file.path) placeInSource(blocks, readFileSync(file.path, 'utf8'));
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { postfixTierAvailable, startPostfix, starttlsProbe, type PostfixInstance } from '../harness.ts';
-import { recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { recipeBlocks, runShellBlock, substitute } from '../recipe-blocks.ts';
 import { proofReleases } from '../releases.ts';
 import { repoRoot } from '../../support/content.ts';
 
@@ -49,7 +49,7 @@ describe.runIf(enabled).each(enabled ? proofReleases('acme-certificate') : [])('
     const pki = createPki(work);
     caCert = pki.caCert;
     const first = pki.server(NAME, 'rsa');
-    renewed = pki.server(NAME, 'ecdsa'); // certbot 2.x renews to ECDSA keys by default
+    renewed = pki.server(NAME, 'ecdsa'); // a renewal with another key type shows which certificate is served
     le = join(work, 'letsencrypt');
     for (const d of [le, join(le, 'archive'), join(le, 'live'), join(le, 'archive', NAME), join(le, 'live', NAME)]) mkdirSync(d, { mode: 0o700 });
     installVersion(le, 1, first.key, first.cert, caCert);
@@ -77,6 +77,19 @@ describe.runIf(enabled).each(enabled ? proofReleases('acme-certificate') : [])('
     expect(res.stdout + res.stderr).toMatch(/Signature type: RSA-PSS/);
   });
 
+  it("the page's postconf commands move the instance to smtpd_tls_chain_files and reload it", async () => {
+    // Start from the snakeoil-style pair the page tells the reader to remove.
+    await pf!.postconf('-e', `smtpd_tls_cert_file = ${join(le, 'live', NAME, 'fullchain.pem')}`, `smtpd_tls_key_file = ${join(le, 'live', NAME, 'privkey.pem')}`);
+    const res = await runShellBlock('acme-certificate', 'configure', { instance: pf!, replacements: { '/etc/letsencrypt': le } });
+    expect(res.code, res.out).toBe(0);
+    const shown = (await pf!.postconf('-n')).stdout;
+    expect(shown).not.toMatch(/^smtpd_tls_(cert|key)_file =/m);
+    expect(shown).toContain(`smtpd_tls_chain_files = ${join(le, 'live', NAME, 'privkey.pem')}, ${join(le, 'live', NAME, 'fullchain.pem')}`);
+    await pf!.waitForLog(/reload -- version/);
+    const probe = await verifyingProbe(pf!.ports[0]!, caCert);
+    expect(probe.stdout + probe.stderr).toMatch(/Verification: OK/);
+  });
+
   it('passes posttls-finger at the secure level', async () => {
     // posttls-finger reads a main.cf; the test instance's stands in for /etc/postfix.
     const res = spawnSync(pf!.command('posttls-finger'), ['-c', '-l', 'secure', '-F', caCert, `[127.0.0.1]:${pf!.ports[0]}`, NAME], {
@@ -91,15 +104,15 @@ describe.runIf(enabled).each(enabled ? proofReleases('acme-certificate') : [])('
     // still holds the old certificate.
     const stale = await verifyingProbe(pf!.ports[0]!, caCert);
     expect(stale.stdout + stale.stderr).toMatch(/Signature type: RSA-PSS/);
-    const hook = join(work, 'postfix-reload');
-    writeFileSync(hook, deployHook(), { mode: 0o755 });
-    // certbot would run it with its own environment; MAIL_CONFIG points `postfix` at the test instance, and
-    // PATH finds the `postfix` command of the release under test first.
-    const res = spawnSync(hook, [], {
-      encoding: 'utf8', timeout: 20_000,
-      env: { PATH: `${release.sbin}:/usr/sbin:/usr/bin:/sbin:/bin`, MAIL_CONFIG: pf!.dir, RENEWED_LINEAGE: join(le, 'live', NAME) },
-    });
-    expect(res.status, res.stderr).toBe(0);
+    // The page's two blocks: write the hook into certbot's directory, then run it by hand. MAIL_CONFIG points
+    // `postfix` at the test instance, and PATH finds the release's own `postfix` first.
+    mkdirSync(join(le, 'renewal-hooks', 'deploy'), { recursive: true });
+    const written = await runShellBlock('acme-certificate', 'write-hook', { replacements: { '/etc/letsencrypt': le } });
+    expect(written.code, written.out).toBe(0);
+    expect(readFileSync(join(le, 'renewal-hooks', 'deploy', 'postfix-reload'), 'utf8')).toBe(deployHook());
+    expect(statSync(join(le, 'renewal-hooks', 'deploy', 'postfix-reload')).mode & 0o777).toBe(0o755);
+    const res = await runShellBlock('acme-certificate', 'run-hook', { instance: pf!, replacements: { '/etc/letsencrypt': le } });
+    expect(res.code, res.out).toBe(0);
     await pf!.waitForLog(/postfix\/postfix-script\[\d+\]: refreshing the Postfix mail system/);
     await pf!.waitForLog(new RegExp(`postfix/master\\[\\d+\\]: reload -- version ${release.version.replaceAll('.', '\\.')},`));
     // Reloaded services start fresh processes; poll briefly until a new connection lands on one.

@@ -9,7 +9,7 @@ import { atLeast, proofReleases } from '../releases.ts';
 import {
   certFingerprint, deliver, installPolicy, publicKeyFingerprint, recipeBlockList, rekeyPolicy, startClient, startSinks, waitForTlsLine, type Sinks,
 } from '../outbound.ts';
-import { substitute } from '../recipe-blocks.ts';
+import { runShellBlock, substitute } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
 
@@ -40,11 +40,13 @@ describe.runIf(enabled).each(enabled ? proofReleases('certificate-pinning-finger
   // Sink listeners: current and next certificate (both pinned), an unpinned one with the same name and
   // CA, and the current key with a renewed certificate.
   let current = 0, next = 0, other = 0, renewed = 0;
+  let currentCert = '';
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'pf-pin-'));
     const pki = createPki(work);
     const cur = pki.server('mailhub.example.com');
+    currentCert = cur.cert;
     const nxt = pki.server('mailhub.example.com', 'rsa');
     const oth = createPki(mkdtempSync(join(work, 'other-'))).server('mailhub.example.com');
     const renewedCert = renew(work, cur.key, 'mailhub.example.com');
@@ -78,6 +80,15 @@ describe.runIf(enabled).each(enabled ? proofReleases('certificate-pinning-finger
     rmSync(work, { recursive: true, force: true });
   });
 
+  it("the page's two commands read the certificate and public-key fingerprints off the connection", async () => {
+    const at = { replacements: { 'mailhub.example.com:25': `127.0.0.1:${current}` } };
+    const cert = await runShellBlock('certificate-pinning-fingerprint', 'cert-pin', at);
+    expect(cert.stdout).toMatch(/^(sha256|SHA256) Fingerprint=([0-9A-F]{2}:){31}[0-9A-F]{2}$/m);
+    expect(/Fingerprint=(\S+)/.exec(cert.stdout)?.[1]).toBe(certFingerprint(currentCert));
+    const key = await runShellBlock('certificate-pinning-fingerprint', 'key-pin', at);
+    expect(/= ?([0-9a-f:]+)\s*$/.exec(key.stdout)?.[1]).toBe(publicKeyFingerprint(currentCert));
+  });
+
   it('delivers to either pinned certificate and logs Verified', async () => {
     expect((await deliver(client!, 'user@current.test')).status).toBe('sent');
     expect((await deliver(client!, 'user@next.test')).status).toBe('sent');
@@ -108,5 +119,12 @@ describe.runIf(enabled).each(enabled ? proofReleases('certificate-pinning-finger
     const d = await deliver(client!, 'user@md5.test');
     expect(d.status).toBe('deferred');
     expect(d.line).toContain('Server certificate not verified');
+  });
+
+  it("the page's log grep, run on this client's log after the deliveries above, shows the lines it names", async () => {
+    const res = await runShellBlock('certificate-pinning-fingerprint', 'log', { replacements: { '/var/log/mail.log': join(client!.dir, 'maillog') } });
+    expect(res.code, res.out).toBe(0);
+    expect(res.stdout).toMatch(/Verified TLS connection established to/);
+    expect(res.stdout).toMatch(/Server certificate not verified/);
   });
 });

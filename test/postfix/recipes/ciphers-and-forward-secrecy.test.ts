@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { capture, postfixTierAvailable, startPostfix, starttlsProbe, writeConfigFile, type PostfixInstance } from '../harness.ts';
 import { recipeAntiPatterns } from '../outbound.ts';
-import { localizeMaster, recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { localizeMaster, recipeBlocks, runShellBlock, substitute } from '../recipe-blocks.ts';
 import { atLeast, proofReleases } from '../releases.ts';
 
 const enabled = postfixTierAvailable();
@@ -45,10 +45,8 @@ ${localizeMaster(master, { submission: '127.0.0.1:@PORT3@' })}
   });
 
   it('medium and high select the same TLS 1.2 suites with OpenSSL 3', async () => {
-    const diff = `diff <(openssl ciphers -s -tls1_2 "$(postconf -dh tls_medium_cipherlist)" | tr : '\\n') \\
-     <(openssl ciphers -s -tls1_2 "$(postconf -dh tls_high_cipherlist)" | tr : '\\n') && echo identical`;
-    // PATH puts the release's own postconf first, so the page's command reads that release's defaults.
-    const res = await capture('env', [`MAIL_CONFIG=${pf!.dir}`, `PATH=${release.sbin}:/usr/sbin:/usr/bin:/bin`, 'bash', '-c', diff]);
+    // runShellBlock puts the release's own postconf first on PATH, so the page's command reads that release's defaults.
+    const res = await runShellBlock('ciphers-and-forward-secrecy', 'compare-medium-high', { instance: pf! });
     expect(res.stdout.trim()).toBe('identical');
   });
 
@@ -105,5 +103,20 @@ ${localizeMaster(master, { submission: '127.0.0.1:@PORT3@' })}
     const warning = /warning: \S+main\.cf: support for parameter "smtpd_tls_eecdh_grade" will be removed; instead, do not specify \(leave at default\)/;
     if (atLeast(release, '3.9')) expect(res.stderr).toMatch(warning);
     else expect(res.stderr).not.toMatch(/smtpd_tls_eecdh_grade/);
+  });
+
+  it("the page's group commands print the curve list, the FFDHE list (a warning before 3.8) and the key exchange", async () => {
+    const res = await runShellBlock('ciphers-and-forward-secrecy', 'show-groups', { instance: pf!, replacements: { 'mx.example.com:25': `127.0.0.1:${mx}` } });
+    expect(res.stdout).toMatch(/^tls_eecdh_auto_curves = .+$/m);
+    if (atLeast(release, '3.8')) expect(res.stdout).toMatch(/^tls_ffdhe_auto_groups = .+$/m);
+    else expect(res.stderr).toMatch(/tls_ffdhe_auto_groups: unknown parameter/);
+    expect(res.stdout).toMatch(/Temp Key: X25519/);
+  });
+
+  it("the page's client-preference command gets AES256-GCM-SHA384 by default and the ECDHE suite with preemption", async () => {
+    const plain = await runShellBlock('ciphers-and-forward-secrecy', 'client-preference', { replacements: { 'mx.example.com:25': `127.0.0.1:${mx}` } });
+    expect(plain.stdout.trim()).toBe('Ciphersuite: AES256-GCM-SHA384');
+    const pre = await runShellBlock('ciphers-and-forward-secrecy', 'client-preference', { replacements: { 'mx.example.com:25': `127.0.0.1:${preempt}` } });
+    expect(pre.stdout.trim()).toBe('Ciphersuite: ECDHE-RSA-AES256-GCM-SHA384');
   });
 });

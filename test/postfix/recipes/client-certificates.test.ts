@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedRules } from '../../../src/markdown/config-blocks.ts';
 import { createPki } from '../certs.ts';
 import { capture, postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
-import { localizeMaster, recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { localizeMaster, recipeBlocks, runShellBlock, substitute } from '../recipe-blocks.ts';
 import { atLeast, proofReleases } from '../releases.ts';
 import { repoRoot } from '../../support/content.ts';
 
@@ -73,7 +73,13 @@ describe.runIf(enabled).each(enabled ? proofReleases('client-certificates') : []
       '/etc/postfix/relay_clientcerts': join(work, 'relay_clientcerts'),
       '/etc/postfix/ccert_access': join(work, 'ccert_access'),
     };
-    const fingerprints = { [PAGE_CERT_FP]: certFingerprint(app1.cert), [PAGE_PKEY_FP]: pkeyFingerprint(scanner.cert) };
+    // The page's own commands compute the digests (app1's certificate, scanner's public key); the helpers
+    // cross-check them.
+    const pageCertFp = (await runShellBlock('client-certificates', 'cert-fingerprint', { replacements: { '/etc/ssl/app1.example.com.pem': app1.cert } })).stdout.trim().split('=')[1]!;
+    const pagePkeyFp = (await runShellBlock('client-certificates', 'pkey-fingerprint', { replacements: { '/etc/ssl/app1.example.com.pem': scanner.cert } })).stdout.trim().split('= ')[1]!;
+    expect(pageCertFp).toBe(certFingerprint(app1.cert));
+    expect(pagePkeyFp).toBe(pkeyFingerprint(scanner.cert));
+    const fingerprints = { [PAGE_CERT_FP]: pageCertFp, [PAGE_PKEY_FP]: pagePkeyFp };
     for (const name of ['relay_clientcerts', 'ccert_access']) {
       writeFileSync(join(work, name), substitute(pageTable(`/etc/postfix/${name}`), fingerprints));
     }
@@ -126,6 +132,15 @@ describe.runIf(enabled).each(enabled ? proofReleases('client-certificates') : []
     await pf!.waitForLog(/postfix\/submission\/smtpd\[\d+\]: Untrusted TLS connection established from localhost\[127\.0\.0\.1\]/);
   });
 
+  it("the page's two swaks commands: relaying with the listed certificate, Access denied without one", async () => {
+    const res = await runShellBlock('client-certificates', 'verify-relay', { replacements: {
+      'relay.example.com:587': `127.0.0.1:${fingerprintPort}`, '/etc/ssl/app1.example.com.pem': app1.cert, '/etc/ssl/private/app1.example.com.key': app1.key,
+    } });
+    const [withCert, without] = res.stdout.split(/^=== Trying /m).slice(1);
+    expect(withCert).toMatch(/<~\s+250 2\.1\.5 Ok/);
+    expect(without).toMatch(/<~\*\s+554 5\.7\.1 .*Access denied/);
+  });
+
   it('rejects an unlisted certificate and a client without one', async () => {
     expect(await relay(fingerprintPort, stranger)).toMatch(/<~\*\s+554 5\.7\.1 .*Access denied/);
     expect(await relay(fingerprintPort, null)).toMatch(/<~\*\s+554 5\.7\.1 .*Access denied/);
@@ -168,5 +183,27 @@ describe.runIf(enabled).each(enabled ? proofReleases('client-certificates') : []
       expect(await logged('level2')).toBe(md5);
       expect(defaults!.log()).not.toMatch(/backwards-compatible default setting smtpd_tls_fingerprint_digest/);
     }
+  });
+
+  it("the page's level-2 commands set the override on the service, reload, and the log then shows the client's fingerprint", async () => {
+    const res = await runShellBlock('client-certificates', 'loglevel-2', { instance: pf!, replacements: { 'submission/inet': `127.0.0.1:${fingerprintPort}/inet` } });
+    expect(res.code, res.out).toBe(0);
+    expect((await pf!.postconf('-P', `127.0.0.1:${fingerprintPort}/inet/smtpd_tls_loglevel`)).stdout).toBe(`127.0.0.1:${fingerprintPort}/inet/smtpd_tls_loglevel = 2\n`);
+    await pf!.waitForLog(/reload -- version/);
+    const fp = certFingerprint(app1.cert);
+    // Reloaded services start fresh processes; retry until a session runs with the new level.
+    const deadline = Date.now() + 10_000;
+    while (!pf!.log().includes(fp) && Date.now() < deadline) {
+      await relay(fingerprintPort, app1);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(pf!.log()).toContain(fp);
+  });
+
+  it("the page's table commands build the fingerprint table and reload", async () => {
+    const res = await runShellBlock('client-certificates', 'build-table', { instance: pf!, replacements: { '/etc/postfix/relay_clientcerts': join(work, 'relay_clientcerts') } });
+    expect(res.code, res.out).toBe(0);
+    await pf!.waitForLog(/reload -- version/);
+    expect(await relay(fingerprintPort, app1)).toMatch(/<~\s+250 2\.1\.5 Ok/);
   });
 });

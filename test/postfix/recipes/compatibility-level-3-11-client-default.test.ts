@@ -6,7 +6,7 @@ import { createPki } from '../certs.ts';
 import { postfixTierAvailable, type PostfixInstance } from '../harness.ts';
 import { atLeast, proofReleases } from '../releases.ts';
 import { countLog, deliver, startClient, startSinks, waitForCount, type Sinks } from '../outbound.ts';
-import { localizeMaster, recipeBlocks } from '../recipe-blocks.ts';
+import { localizeMaster, recipeBlocks, runShellBlock } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
 const SLUG = 'compatibility-level-3-11-client-default';
@@ -68,6 +68,12 @@ describe.runIf(enabled).each(enabled ? proofReleases(SLUG) : [])('recipe: compat
   it(is311 ? 'postconf -d prints the compatibility-level expression; LMTP stays empty' : 'postconf -d prints an empty client level (3.10 and earlier)', async () => {
     const { stdout } = await fresh!.postconf('-d', 'smtp_tls_security_level', 'lmtp_tls_security_level');
     expect(stdout).toBe(`smtp_tls_security_level =${is311 ? ` ${DEFAULT_311}` : ''}\nlmtp_tls_security_level =\n`);
+  });
+
+  it(is311 ? "the page's postconf -d command prints the expression" : "the page's postconf -d command prints an empty default", async () => {
+    const res = await runShellBlock('compatibility-level-3-11-client-default', 'show-default', { instance: fresh! });
+    expect(res.code, res.out).toBe(0);
+    expect(res.stdout).toBe(`smtp_tls_security_level =${is311 ? ` ${DEFAULT_311}` : ''}\n`);
   });
 
   it('postconf -x shows the level in effect: may at compatibility level 3.11 (3.11 only), empty below', async () => {
@@ -158,5 +164,23 @@ describe.runIf(enabled).each(enabled ? proofReleases(SLUG) : [])('recipe: compat
     expect(tlsSessions(adopted!)).toBe(1);
     expect(adopted!.log()).not.toMatch(/backwards-compatible default setting smtp_tls_security_level/);
     if (is311) expect(d.line).toMatch(/ tls=may, dsn=2\.0\.0/);
+  });
+
+  it("the page's where-you-stand commands, on the upgraded main.cf: level 3.10, no TLS settings, empty level in effect", async () => {
+    const res = await runShellBlock('compatibility-level-3-11-client-default', 'where-you-stand', { instance: old! });
+    expect(res.code, res.out).toBe(0);
+    expect(res.stdout).toBe('compatibility_level = 3.10\nsmtp_tls_security_level =\n');
+  });
+
+  it("the page's verify commands reload and show the TLS lines (and, on 3.11, the tls= fields) of the deliveries above", async () => {
+    const res = await runShellBlock('compatibility-level-3-11-client-default', 'verify', { instance: fresh!, replacements: { '/var/log/mail.log': join(fresh!.dir, 'maillog') } });
+    expect(res.code, res.out).toBe(0);
+    if (is311) {
+      expect(res.stdout).toMatch(/TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:\d+: TLSv1\.3/);
+      expect(res.stdout).toMatch(/ tls=may, dsn=2\.0\.0, status=sent/);
+    } else {
+      expect(res.stdout).not.toMatch(/ tls=/);
+    }
+    await fresh!.waitForLog(/reload -- version/);
   });
 });

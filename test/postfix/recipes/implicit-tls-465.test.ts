@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { runAsync as run, startFakeDovecotAuth } from '../dovecot-auth.ts';
 import { postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
-import { localizeMaster, recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { localizeMaster, recipeBlocks, runShellBlock, substitute } from '../recipe-blocks.ts';
 import { proofReleases } from '../releases.ts';
 
 const enabled = postfixTierAvailable();
@@ -61,6 +61,27 @@ describe.runIf(enabled).each(enabled ? proofReleases('implicit-tls-465') : [])('
     await pf?.stop();
     await new Promise((r) => (auth ? auth.close(r) : r(undefined)));
     rmSync(work, { recursive: true, force: true });
+  });
+
+  it("the page's apply commands reload the instance and show wrapper mode on the 465 service", async () => {
+    // The proof's listener is named 127.0.0.1:port rather than "submissions" (see not_tested).
+    const res = await runShellBlock('implicit-tls-465', 'apply-465', { instance: pf!, replacements: { 'submissions/inet': `127.0.0.1:${port}/inet` } });
+    expect(res.code, res.out).toBe(0);
+    expect(res.stdout).toMatch(new RegExp(`^127\\.0\\.0\\.1:${port}/inet/smtpd_tls_wrappermode = yes$`, 'm'));
+    await pf!.waitForLog(/reload -- version/);
+  });
+
+  it("the page's s_client command shows TLSv1.3, then the 220 greeting and 221 inside TLS", async () => {
+    const res = await runShellBlock('implicit-tls-465', 'verify-465', { replacements: { 'mail.example.com:465': `127.0.0.1:${port}` } });
+    expect(res.out).toMatch(/Protocol version: TLSv1\.3/);
+    expect(res.stdout).toMatch(/^220 mx\.test\.example ESMTP\r?\n221 2\.0\.0 Bye/m);
+  });
+
+  it("the page's swaks command sees AUTH in the first EHLO reply and no STARTTLS", async () => {
+    const res = await runShellBlock('implicit-tls-465', 'ehlo-465', { replacements: { 'mail.example.com:465': `127.0.0.1:${port}` } });
+    expect(res.code, res.out).toBe(0);
+    expect(res.out).toMatch(/<~\s+250[ -]AUTH PLAIN LOGIN/);
+    expect(res.out).not.toMatch(/STARTTLS/);
   });
 
   it('speaks TLS from the first byte and greets inside the TLS session', async () => {

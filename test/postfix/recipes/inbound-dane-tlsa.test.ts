@@ -4,15 +4,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { capture, postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
-import { recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { recipeBlocks, runShellBlock, substitute } from '../recipe-blocks.ts';
 import { atLeast, proofReleases } from '../releases.ts';
 
 const enabled = postfixTierAvailable();
 
-/** The page's two digest pipelines, verbatim apart from the file names. */
-const digestFromCertificate = (cert: string) =>
-  `openssl x509 -in ${cert} -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256 | sed 's/^.*= //'`;
-const digestFromKey = (key: string) => `openssl pkey -in ${key} -pubout -outform DER | openssl dgst -sha256 | sed 's/^.*= //'`;
+/** The page's two digest pipelines, run verbatim apart from the file names. */
+const digestFromCertificate = async (cert: string) =>
+  (await runShellBlock('inbound-dane-tlsa', 'digest-current', { replacements: { '/etc/postfix/tls/mx.fullchain.pem': cert } })).stdout.trim();
+const digestFromKey = async (key: string) =>
+  (await runShellBlock('inbound-dane-tlsa', 'digest-next', { replacements: { '/etc/postfix/tls/mx-next.key.pem': key } })).stdout.trim();
 
 /** "ab12..." -> "AB:12:...", the form Postfix prints fingerprints in. */
 const withColons = (hex: string) => hex.toUpperCase().match(/../g)!.join(':');
@@ -22,8 +23,8 @@ describe.runIf(enabled).each(enabled ? proofReleases('inbound-dane-tlsa') : [])(
   let certDir = '';
   let current = '';
   let next = '';
+  let nextFiles = { key: '', cert: '' };
 
-  const sh = async (cmd: string) => (await capture('bash', ['-c', cmd])).stdout.trim();
   /** posttls-finger of the release under test; port 1 = current key, port 2 = next key. */
   const finger = (port: number, level: string, digest: string[], ...match: string[]) =>
     capture('env', [`MAIL_CONFIG=${pf!.dir}`, pf!.command('posttls-finger'), '-c', '-l', level, ...digest, `[127.0.0.1]:${port}`, ...match]);
@@ -48,6 +49,7 @@ describe.runIf(enabled).each(enabled ? proofReleases('inbound-dane-tlsa') : [])(
     const pki = createPki(certDir);
     const now = pki.server('mx.test.example', 'ecdsa');
     const later = pki.server('mx.test.example', 'rsa');
+    nextFiles = later;
     const { main } = recipeBlocks('inbound-dane-tlsa');
     // @PORT@ runs the page's main.cf with the current key; @PORT2@ the same server after the switch.
     pf = await startPostfix({
@@ -57,8 +59,8 @@ describe.runIf(enabled).each(enabled ? proofReleases('inbound-dane-tlsa') : [])(
       master: `127.0.0.1:@PORT@ inet n - n - - smtpd
 127.0.0.1:@PORT2@ inet n - n - - smtpd -o smtpd_tls_chain_files=${later.key},${later.cert}`,
     });
-    current = await sh(digestFromCertificate(now.cert));
-    next = await sh(digestFromKey(later.key));
+    current = await digestFromCertificate(now.cert);
+    next = await digestFromKey(later.key);
   });
 
   afterAll(async () => {
@@ -119,5 +121,21 @@ describe.runIf(enabled).each(enabled ? proofReleases('inbound-dane-tlsa') : [])(
       expect(res.stdout).toMatch(/Untrusted TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:\d+/);
     }
     expect(res.stdout).not.toMatch(/Verified TLS connection/);
+  });
+
+  it("the page's switch step (run as printed, inside the list) makes the main listener present the next key", async () => {
+    const res = await runShellBlock('inbound-dane-tlsa', 'switch-key', { instance: pf!, replacements: {
+      '/etc/postfix/tls/mx-next.key.pem': nextFiles.key, '/etc/postfix/tls/mx-next.fullchain.pem': nextFiles.cert,
+    } });
+    expect(res.code, res.out).toBe(0);
+    await pf!.waitForLog(/reload -- version/);
+    const deadline = Date.now() + 10_000;
+    let seen: string | undefined;
+    while (Date.now() < deadline) {
+      seen = printed((await finger(pf!.ports[0]!, 'may', ['-d', 'sha256'])).stdout);
+      if (seen === withColons(next)) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(seen).toBe(withColons(next));
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { capture, postfixTierAvailable, startPostfix, starttlsProbe, type PostfixInstance } from '../harness.ts';
-import { recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { recipeBlocks, runShellBlock, substitute } from '../recipe-blocks.ts';
 import { proofReleases } from '../releases.ts';
 
 const enabled = postfixTierAvailable();
@@ -27,6 +27,17 @@ describe.runIf(enabled).each(enabled ? proofReleases('inbound-opportunistic-star
   afterAll(async () => {
     await pf?.stop();
     rmSync(certDir, { recursive: true, force: true });
+  });
+
+  it("the page's reload command succeeds on the instance", async () => {
+    const res = await runShellBlock('inbound-opportunistic-starttls', 'reload', { instance: pf! });
+    expect(res.code, res.out).toBe(0);
+    await pf!.waitForLog(/reload -- version/);
+  });
+
+  it("the page's s_client command negotiates TLSv1.3 over STARTTLS", async () => {
+    const res = await runShellBlock('inbound-opportunistic-starttls', 'verify-starttls', { replacements: { 'mx.example.com:25': `127.0.0.1:${pf!.ports[0]}` } });
+    expect(res.out).toMatch(/Protocol version: TLSv1\.3/);
   });
 
   it('negotiates TLSv1.3 over STARTTLS and logs an anonymous TLS connection', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { expectedRules } from '../../../src/markdown/config-blocks.ts';
 import { repoRoot } from '../../support/content.ts';
 import { createPki } from '../certs.ts';
 import { capture, postfixTierAvailable, startPostfix, writeConfigFile, type PostfixInstance } from '../harness.ts';
-import { localizeMaster, recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { localizeMaster, recipeBlocks, substitute, runShellBlock } from '../recipe-blocks.ts';
 import { atLeast, proofReleases } from '../releases.ts';
 
 const enabled = postfixTierAvailable();
@@ -193,8 +193,23 @@ ${localizeMaster(legacySubmission!, { submission: '127.0.0.1:@PORT4@' })}`,
     const res = await capture(migrated!.command('postconf'), ['-c', dir, '-n']);
     expect(res.stdout).toMatch(/^smtp_tls_policy_maps = hash:\/etc\/postfix\/tls_policy$/m);
     expect(res.stderr).toBe('');
+    // The page's verify commands on the "After" files, with its port 25 check against the migrated instance:
+    // the greps and postconf print nothing, swaks prints the STARTTLS line.
+    const verify = await runShellBlock('migrate-legacy-tls-settings', 'verify', {
+      instance: { ...migrated!, dir },
+      replacements: { '/etc/postfix/master.cf': join(dir, 'master.cf'), 'localhost --port 25': `127.0.0.1 --port ${migrated!.ports[0]}` },
+    });
+    expect(verify.stdout).toMatch(/^<- +250-STARTTLS\n$/);
+    expect(verify.stderr).toBe('');
     // The old submission override that the migrated test instance still carries is reported from 3.9 on.
     const inUse = await migrated!.postconf('-n');
     expect(Boolean(inUse.stderr.match(deprecated('master.cf', 'smtpd_enforce_tls')))).toBe(atLeast(release, '3.9'));
+  });
+
+  it("the page's build commands index the policy table, pass postfix check and reload", async () => {
+    const res = await runShellBlock('migrate-legacy-tls-settings', 'build-table', { instance: migrated!, replacements: { '/etc/postfix/tls_policy': join(certDir, 'tls_policy') } });
+    expect(res.code, res.out).toBe(0);
+    expect(existsSync(join(certDir, 'tls_policy.db'))).toBe(true);
+    await migrated!.waitForLog(/reload -- version/);
   });
 });

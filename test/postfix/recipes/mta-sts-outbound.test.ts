@@ -6,7 +6,7 @@ import { createPki } from '../certs.ts';
 import { postfixTierAvailable, type PostfixInstance } from '../harness.ts';
 import { atLeast, proofReleases } from '../releases.ts';
 import { countLog, deliver, startClient, startSinks, startSocketmap, waitForTlsLine, type Sinks, type SocketmapServer } from '../outbound.ts';
-import { recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { recipeBlocks, substitute, runShellBlock } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
 
@@ -106,5 +106,27 @@ describe.runIf(enabled).each(enabled ? proofReleases('mta-sts-outbound') : [])('
     expect(d.status).toBe('deferred');
     expect(d.line).toContain('client TLS configuration problem');
     expect(client!.log()).toMatch(/warning: smtp_tls_policy_maps, next-hop destination "\[127\.0\.0\.1\]:000\d+": policy table lookup error/);
+  });
+
+  it("the page's log grep, run on this client's log after the deliveries above, shows the lines it names", async () => {
+    const res = await runShellBlock('mta-sts-outbound', 'log', { replacements: { '/var/log/mail.log': join(client!.dir, 'maillog') } });
+    expect(res.code, res.out).toBe(0);
+    expect(res.stdout).toMatch(/Verified TLS connection established to/);
+  });
+
+  it("the page's enable commands leave the socketmap in place and reload; its rollback commands remove it, and mail flows without the daemon", async () => {
+    const stsMap = `socketmap:inet:127.0.0.1:${sts!.port}:postfix`;
+    const enable = await runShellBlock('mta-sts-outbound', 'enable', { instance: client!, replacements: { 'socketmap:inet:127.0.0.1:8461:postfix': stsMap } });
+    expect(enable.code, enable.out).toBe(0);
+    expect((await client!.postconf('smtp_tls_policy_maps')).stdout).toBe(`smtp_tls_policy_maps = ${stsMap}\n`);
+    // The daemon is down (previous test): with the socketmap in place mail defers, after the rollback it goes out.
+    const rollback = await runShellBlock('mta-sts-outbound', 'rollback', { instance: client! });
+    expect(rollback.code, rollback.out).toBe(0);
+    expect((await client!.postconf('-n', 'smtp_tls_policy_maps')).stdout).toBe('');
+    await client!.waitForLog(/reload -- version/);
+    let d = await deliver(client!, 'again@down.test');
+    // A process started before the reload may take one more message; retry once on a fresh one.
+    if (d.status !== 'sent') d = await deliver(client!, 'third@down.test');
+    expect(d.status).toBe('sent');
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { createPki } from '../certs.ts';
 import { postfixTierAvailable, type PostfixInstance } from '../harness.ts';
 import { atLeast, proofReleases, type PostfixRelease } from '../releases.ts';
 import { deliver, installPolicy, rekeyPolicy, startClient, startSinks, tlsLineFor, type Sinks } from '../outbound.ts';
-import { recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { recipeBlocks, substitute, runShellBlock } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
 
@@ -78,5 +78,14 @@ describe.runIf(enabled).each(enabled ? proofReleases('outbound-dane') : [])('rec
     // With dane set only in a policy table (main.cf level may) the older default turns into may.
     const { stdout: underMay } = await client!.postconf('-xh', '-o', 'smtp_tls_security_level=may', 'smtp_tls_dane_insecure_mx_policy');
     expect(underMay.trim()).toBe(levelDependent ? 'may' : 'dane');
+  });
+
+  it("the page's table commands build its policy table as printed and reload", async () => {
+    const file = join(work, 'page_tls_policy');
+    writeFileSync(file, recipeBlocks('outbound-dane').policy);
+    const res = await runShellBlock('outbound-dane', 'build-table', { instance: client!, replacements: { 'hash:/etc/postfix/tls_policy': `hash:${file}` } });
+    expect(res.code, res.out).toBe(0);
+    expect(statSync(`${file}.db`).isFile()).toBe(true);
+    await client!.waitForLog(/reload -- version/);
   });
 });

@@ -6,7 +6,7 @@ import { createPki } from '../certs.ts';
 import { postfixTierAvailable, type PostfixInstance } from '../harness.ts';
 import { atLeast, proofReleases } from '../releases.ts';
 import { countLog, deliver, startClient, startSinks, tlsLineFor, waitForCount, waitForTlsLine, type Sinks } from '../outbound.ts';
-import { recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { recipeBlocks, substitute, runShellBlock } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
 
@@ -87,5 +87,18 @@ describe.runIf(enabled).each(enabled ? proofReleases('outbound-opportunistic-tls
     const d = await deliver(bare311!, 'user@compat311.test');
     expect(d.status).toBe('sent');
     expect(await waitForTlsLine(bare311!, tlsPort)).toMatch(/^Trusted TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:\d+: TLSv1\.[23] /);
+  });
+
+  it("the page's log grep, run on this client's log after the deliveries above, shows the lines it names", async () => {
+    const res = await runShellBlock('outbound-opportunistic-tls', 'log', { replacements: { '/var/log/mail.log': join(client!.dir, 'maillog') } });
+    expect(res.code, res.out).toBe(0);
+    expect(res.stdout).toMatch(/postfix\/smtp\[\d+\]: (Untrusted|Trusted|Verified) TLS connection established to/);
+  });
+
+  it("the page's apply command lists the client's smtp_tls settings and reloads", async () => {
+    const res = await runShellBlock('outbound-opportunistic-tls', 'apply', { instance: client! });
+    expect(res.code, res.out).toBe(0);
+    expect(res.stdout).toMatch(/^smtp_tls_security_level = may$/m);
+    await client!.waitForLog(/reload -- version/);
   });
 });

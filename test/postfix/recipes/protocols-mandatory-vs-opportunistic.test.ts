@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { capture, postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
-import { localizeMaster, recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { localizeMaster, recipeBlocks, runShellBlock, substitute } from '../recipe-blocks.ts';
 import { atLeast, proofReleases } from '../releases.ts';
 import { repoRoot } from '../../support/content.ts';
 
@@ -62,6 +62,28 @@ describe.runIf(enabled).each(enabled ? proofReleases('protocols-mandatory-vs-opp
   afterAll(async () => {
     await pf?.stop();
     rmSync(work, { recursive: true, force: true });
+  });
+
+  it("the page's postconf commands show both protocol lists, encrypt on 587 and wrapper mode on 465", async () => {
+    // The proof's services are named 127.0.0.1:port, not submission/submissions.
+    const res = await runShellBlock('protocols-mandatory-vs-opportunistic', 'show-services', {
+      instance: pf!,
+      replacements: { 'submission/inet': `127.0.0.1:${port(1)}/inet`, 'submissions/inet': `127.0.0.1:${port(2)}/inet` },
+    });
+    expect(res.code, res.out).toBe(0);
+    expect(res.stdout).toMatch(/^smtpd_tls_protocols = .+$/m);
+    expect(res.stdout).toMatch(/^smtpd_tls_mandatory_protocols = .+$/m);
+    expect(res.stdout).toContain(`127.0.0.1:${port(1)}/inet/smtpd_tls_security_level = encrypt`);
+    expect(res.stdout).toContain(`127.0.0.1:${port(2)}/inet/smtpd_tls_wrappermode = yes`);
+  });
+
+  it("the page's four s_client commands: TLSv1.1 refused on 587 and 465, TLSv1.2 on 587 and TLSv1.1 on 25 connect", async () => {
+    const res = await runShellBlock('protocols-mandatory-vs-opportunistic', 'try-protocols', {
+      replacements: { 'mail.example.com:587': `127.0.0.1:${port(1)}`, 'mail.example.com:25': `127.0.0.1:${port(0)}`, 'mail.example.com:465': `127.0.0.1:${port(2)}` },
+    });
+    expect(res.out.match(/alert protocol version/g) ?? []).toHaveLength(2);
+    expect(res.out.match(/Protocol version: TLSv1\.1\b/g) ?? []).toHaveLength(1);
+    expect(res.out.match(/Protocol version: TLSv1\.2\b/g) ?? []).toHaveLength(1);
   });
 
   it('port 25 (opportunistic) accepts TLSv1 through TLSv1.3', async () => {

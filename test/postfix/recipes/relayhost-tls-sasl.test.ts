@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { createPki } from '../certs.ts';
 import { postfixTierAvailable, type PostfixInstance } from '../harness.ts';
 import { proofReleases } from '../releases.ts';
 import { blockTitled, deliver, installPolicy, startClient, startSaslRelay, textBlockTitled, waitForTlsLine, type SaslRelay } from '../outbound.ts';
-import { substitute } from '../recipe-blocks.ts';
+import { substitute, runShellBlock } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
 const SLUG = 'relayhost-tls-sasl';
@@ -36,8 +36,10 @@ describe.runIf(enabled).each(enabled ? proofReleases('relayhost-tls-sasl') : [])
       release,
       main: substitute(blockTitled(SLUG, '/etc/postfix/main.cf').text, { ...common, '[smtp.example.com]:587': hop587 }),
       // The same client with smtp_sasl_tls_security_options back at its default.
-      master: 'defaultopts unix - - n - - smtp -o smtp_sasl_tls_security_options=$smtp_sasl_security_options',
-      routes: { 'defaults.test': `defaultopts:${hop587}` },
+      // ...and with wrapper mode switched on against the STARTTLS port (the page's "Mistakes to avoid").
+      master: `defaultopts unix - - n - - smtp -o smtp_sasl_tls_security_options=$smtp_sasl_security_options
+wrapped587 unix - - n - - smtp -o smtp_tls_wrappermode=yes`,
+      routes: { 'defaults.test': `defaultopts:${hop587}`, 'wrapped.test': `wrapped587:${hop587}` },
     });
     client465 = await startClient({
       release,
@@ -65,6 +67,15 @@ describe.runIf(enabled).each(enabled ? proofReleases('relayhost-tls-sasl') : [])
     expect(starttls!.events.filter((e) => e.authUser !== undefined).every((e) => e.tls)).toBe(true);
   });
 
+  it('wrapper mode against the STARTTLS port fails at once with "wrong version number", not a timeout', async () => {
+    const started = Date.now();
+    const d = await deliver(client587!, 'someone@wrapped.test');
+    expect(d.status).toBe('deferred');
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(client587!.log()).toMatch(/SSL_connect error to 127\.0\.0\.1\[127\.0\.0\.1\]:\d+/);
+    expect(client587!.log()).toMatch(/wrong version number/);
+  });
+
   it('with smtp_sasl_tls_security_options at its default, no mechanism is usable and mail is deferred', async () => {
     const before = starttls!.events.filter((e) => e.authUser !== undefined).length;
     const d = await deliver(client587!, 'someone@defaults.test');
@@ -79,5 +90,15 @@ describe.runIf(enabled).each(enabled ? proofReleases('relayhost-tls-sasl') : [])
     expect(d.status).toBe('sent');
     expect(await waitForTlsLine(client465!, implicit!.port)).toMatch(/^Trusted TLS connection established/);
     expect(implicit!.events.find((e) => e.delivered)).toMatchObject({ tls: true, authOk: true, authUser: 'user@example.com' });
+  });
+
+  it("the page's table commands build the password table root-only and reload", async () => {
+    const file = join(work, 'page_sasl_passwd');
+    writeFileSync(file, textBlockTitled(SLUG, '/etc/postfix/sasl_passwd'), { mode: 0o644 });
+    const res = await runShellBlock('relayhost-tls-sasl', 'build-passwd', { instance: client587!, replacements: { '/etc/postfix/sasl_passwd': file } });
+    expect(res.code, res.out).toBe(0);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(`${file}.db`).mode & 0o777).toBe(0o600);
+    await client587!.waitForLog(/reload -- version/);
   });
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { capture, postfixTierAvailable, startPostfix, starttlsProbe, type PostfixInstance } from '../harness.ts';
 import { atLeast, proofReleases } from '../releases.ts';
-import { recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { recipeBlocks, runShellBlock, substitute } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
 const NAME = 'mail.example.com';
@@ -85,6 +85,18 @@ describe.runIf(enabled).each(enabled ? proofReleases('rsa-and-ecdsa-chain-files'
     await pf!.waitForLog(/TLSv1\.2 with cipher ECDHE-ECDSA-AES128-GCM-SHA256/);
   });
 
+  it("the page's three s_client commands get ECDSA, RSA-PSS and an RSA suite over TLS 1.2, and its grep counts them", async () => {
+    const res = await runShellBlock('rsa-and-ecdsa-chain-files', 'three-clients', { replacements: { 'mail.example.com:25': `127.0.0.1:${pf!.ports[0]}` } });
+    expect((res.out.match(/^Signature type: (\S+)/gm) ?? []).sort()).toEqual(['Signature type: ECDSA', 'Signature type: RSA-PSS', 'Signature type: RSA-PSS']); // TLS 1.2 with an RSA suite signs with RSA-PSS too
+    expect(res.out).toMatch(/Ciphersuite: ECDHE-RSA-AES128-GCM-SHA256/);
+    await pf!.waitForLog(/TLSv1\.2 with cipher ECDHE-RSA-AES128-GCM-SHA256[\s\S]*TLSv1\.2 with cipher ECDHE-RSA-AES128-GCM-SHA256/);
+    const counts = await runShellBlock('rsa-and-ecdsa-chain-files', 'count-signatures', { replacements: { '/var/log/mail.log': join(pf!.dir, 'maillog') } });
+    // Earlier tests in this file added sessions of each kind; every line is "<count> <what>".
+    expect(counts.stdout).toMatch(/^ +\d+ server-signature ECDSA$/m);
+    expect(counts.stdout).toMatch(/^ +\d+ server-signature RSA-PSS$/m);
+    expect(counts.stdout).toMatch(/^ +\d+ with cipher ECDHE-RSA$/m);
+  });
+
   it('both certificates verify for the host name', async () => {
     for (const sigalgs of ['ECDSA+SHA256', 'RSA-PSS+SHA256']) {
       const out = await probe(['-sigalgs', sigalgs]);
@@ -99,5 +111,14 @@ describe.runIf(enabled).each(enabled ? proofReleases('rsa-and-ecdsa-chain-files'
     expect(res.stdout).toMatch(/<(-|\*\*)\s+454 4\.7\.0 TLS not available due to local problem/);
     await misordered!.waitForLog(/warning: error loading chain from \S+: key not first/);
     await misordered!.waitForLog(/warning: error loading private keys and certificates from: .*: disabling TLS support/);
+  });
+
+  it("the page's apply commands remove the old single-certificate settings and reload; both certificates are still served", async () => {
+    await pf!.postconf('-e', 'smtpd_tls_cert_file = /nonexistent/cert.pem', 'smtpd_tls_eccert_file = /nonexistent/eccert.pem');
+    const res = await runShellBlock('rsa-and-ecdsa-chain-files', 'apply', { instance: pf! });
+    expect(res.code, res.out).toBe(0);
+    expect((await pf!.postconf('-n')).stdout).not.toMatch(/^smtpd_tls_(cert|key|eccert|eckey)_file =/m);
+    await pf!.waitForLog(/reload -- version/);
+    expect(await probe(['-tls1_3', '-sigalgs', 'ECDSA+SHA256'])).toMatch(/Signature type: ECDSA/);
   });
 });

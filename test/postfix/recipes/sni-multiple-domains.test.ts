@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { capture, postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
 import { proofReleases } from '../releases.ts';
-import { recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { recipeBlocks, substitute, runShellBlock } from '../recipe-blocks.ts';
 import { repoRoot } from '../../support/content.ts';
 
 const enabled = postfixTierAvailable();
@@ -71,8 +71,8 @@ describe.runIf(enabled).each(enabled ? proofReleases('sni-multiple-domains') : [
     const built = spawnSync(join(release.sbin, 'postmap'), ['-c', join(work, 'cfg'), '-F', `hash:${table()}`], { encoding: 'utf8', timeout: 20_000 });
     expect(built.status, built.stderr).toBe(0);
     // The recipe's advice: the table (now holding private keys) readable by root only.
-    chmodSync(table(), 0o600);
-    chmodSync(`${table()}.db`, 0o600);
+    const protect = await runShellBlock('sni-multiple-domains', 'protect', { replacements: { '/etc/postfix/sni': table() } });
+    expect(protect.code, protect.out).toBe(0);
     const { main } = recipeBlocks('sni-multiple-domains');
     pf = await startPostfix({ release, main: substitute(main, paths), master: '127.0.0.1:@PORT@ inet n - n - - smtpd' });
   });
@@ -88,6 +88,15 @@ describe.runIf(enabled).each(enabled ? proofReleases('sni-multiple-domains') : [
     expect(out).toMatch(/Peer certificate: CN = mail\.example\.net/);
     expect(out).toMatch(/Verification: OK/);
     await pf!.waitForLog(/TLS connection established from localhost\[127\.0\.0\.1\] to mail\.example\.net: TLSv1\.3/);
+  });
+
+  it("the page's verify commands: each name gets its certificate, and postmap -Fq shows the stored one", async () => {
+    const res = await runShellBlock('sni-multiple-domains', 'verify', { instance: pf!, replacements: {
+      'mail.example.com:587': `127.0.0.1:${pf!.ports[0]}`, '/etc/postfix/sni': table(),
+    } });
+    expect(res.out).toMatch(/Peer certificate: CN = mail\.example\.net/);
+    expect(res.out).toMatch(/Peer certificate: CN = mail\.example\.com/);
+    expect(res.stdout).toMatch(/^subject=.*mail\.example\.net\nnotAfter=.+$/m);
   });
 
   it('serves the mail.example.com certificate to a client asking for that name', async () => {
@@ -129,5 +138,20 @@ describe.runIf(enabled).each(enabled ? proofReleases('sni-multiple-domains') : [
     while (Date.now() < deadline && !/alert internal error/.test(out = await ask('mail.example.net'))) await new Promise((r) => setTimeout(r, 250));
     expect(out).not.toMatch(/Peer certificate/);
     await pf!.waitForLog(/warning: tls_server_sni_maps: mail\.example\.net map lookup problem/);
+  });
+
+  it("the page's build commands (postmap -F, reload) leave a table that serves the mail.example.net certificate", async () => {
+    const res = await runShellBlock('sni-multiple-domains', 'build-table', { instance: pf!, replacements: { '/etc/postfix/sni': table() } });
+    expect(res.code, res.out).toBe(0);
+    await pf!.waitForLog(/reload -- version/);
+    const deadline = Date.now() + 10_000;
+    let out = '';
+    while (Date.now() < deadline) {
+      out = await ask('mail.example.net', ['-verify_hostname', 'mail.example.net', '-verify_return_error']);
+      if (/Verification: OK/.test(out)) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(out).toMatch(/Peer certificate: CN = mail\.example\.net/);
+    expect(out).toMatch(/Verification: OK/);
   });
 });

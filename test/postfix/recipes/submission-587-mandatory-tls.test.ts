@@ -7,7 +7,7 @@ import { createPki } from '../certs.ts';
 import { runAsync as run, startFakeDovecotAuth } from '../dovecot-auth.ts';
 import { postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
 import { atLeast, proofReleases } from '../releases.ts';
-import { localizeMaster, recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { localizeMaster, recipeBlocks, runShellBlock, substitute } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
 const USER = 'alice@mail.example.com';
@@ -83,6 +83,32 @@ ${localizeMaster(master, { submission: '127.0.0.1:@PORT3@' }).replace('syslog_na
     expect(ehlo).not.toMatch(/AUTH/);
     expect(authReply).toMatch(/^530 5\.7\.0 Must issue a STARTTLS command first/);
     expect(mail).toMatch(/^530 5\.7\.0 Must issue a STARTTLS command first/);
+  });
+
+  it("the page's apply commands reload and show encrypt on the submission service", async () => {
+    const res = await runShellBlock('submission-587-mandatory-tls', 'apply', { instance: pf!, replacements: { 'submission/inet': `127.0.0.1:${submission}/inet` } });
+    expect(res.code, res.out).toBe(0);
+    expect(res.stdout).toMatch(/^smtpd_tls_mandatory_protocols = .+$/m);
+    expect(res.stdout).toContain(`127.0.0.1:${submission}/inet/smtpd_tls_security_level = encrypt`);
+    await pf!.waitForLog(/reload -- version/);
+  });
+
+  it("the page's swaks commands: no AUTH and MAIL refused before STARTTLS, AUTH listed after it", async () => {
+    const at = { replacements: { 'mail.example.com:587': `127.0.0.1:${submission}` } };
+    const before = await runShellBlock('submission-587-mandatory-tls', 'before-starttls', at);
+    expect(before.out).toMatch(/<-\s+250[ -]STARTTLS/);
+    expect(before.out).not.toMatch(/AUTH/);
+    expect(before.out).toMatch(/<\*\*\s+530 5\.7\.0 Must issue a STARTTLS command first/);
+    const after = await runShellBlock('submission-587-mandatory-tls', 'after-starttls', at);
+    expect(after.code, after.out).toBe(0);
+    expect(after.out).toMatch(/<~\s+250[ -]AUTH PLAIN LOGIN/);
+  });
+
+  it("the page's protocol-floor commands: TLSv1.1 fails with a protocol version alert, TLSv1.2 connects", async () => {
+    const res = await runShellBlock('submission-587-mandatory-tls', 'protocol-floor', { replacements: { 'mail.example.com:587': `127.0.0.1:${submission}` } });
+    expect(res.out).toMatch(/alert protocol version/);
+    expect(res.out).toMatch(/Protocol version: TLSv1\.2/);
+    await pf!.waitForLog(/postfix\/submission\/smtpd\[\d+\]: warning: TLS library problem: .*unsupported protocol/);
   });
 
   it('offers AUTH after STARTTLS; the right password may relay, a wrong one gets 535', async () => {

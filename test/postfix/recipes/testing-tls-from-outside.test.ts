@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki, type TestPki } from '../certs.ts';
 import { capture, postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
 import { atLeast, proofReleases } from '../releases.ts';
-import { recipeBlocks } from '../recipe-blocks.ts';
+import { recipeBlocks, runShellBlock } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
 
@@ -43,6 +43,47 @@ smtpd_tls_security_level = may
   afterAll(async () => {
     await pf?.stop();
     rmSync(certDir, { recursive: true, force: true });
+  });
+
+  describe("the page's commands, run as printed against the instance", () => {
+    const hosts = () => ({
+      'mx.example.com:25': `127.0.0.1:${mx}`, 'mx.example.com --port 25': `127.0.0.1 --port ${mx}`,
+      'mail.example.com:587': `127.0.0.1:${submission}`, 'mail.example.com:465': `127.0.0.1:${submissions}`,
+      'mail.example.com --port 587': `127.0.0.1 --port ${submission}`,
+      'mx.example.com': 'mx.test.example', 'mail.example.com': 'mx.test.example',
+    });
+
+    it('the quick look prints the summary the page shows, with the verification error of a private CA', async () => {
+      const res = await runShellBlock('testing-tls-from-outside', 'quick-look', { replacements: hosts() });
+      expect(res.out).toMatch(/CONNECTION ESTABLISHED\nProtocol version: TLSv1\.3\nCiphersuite: TLS_\w+\nPeer certificate: CN = mx\.test\.example/);
+      expect(res.out).toMatch(/Verification error: unable to verify the first certificate|Verification error: unable to get local issuer certificate/);
+      expect(res.out).toMatch(/Server Temp Key: X25519/);
+    });
+
+    it('the chain commands print numbered s:/i: lines and the subject, issuer and end date', async () => {
+      const res = await runShellBlock('testing-tls-from-outside', 'show-chain', { replacements: hosts() });
+      expect(res.stdout).toMatch(/^ *0 s:.*CN ?= ?mx\.test\.example/m);
+      expect(res.stdout).toMatch(/^ *i:/m);
+      expect(res.stdout).toMatch(/^subject=.*mx\.test\.example\nissuer=.+\nnotAfter=.+$/m);
+    });
+
+    it('587 with -starttls and 465 without it both connect', async () => {
+      const res = await runShellBlock('testing-tls-from-outside', 'submission-ports', { replacements: hosts() });
+      expect(res.out.match(/CONNECTION ESTABLISHED/g) ?? []).toHaveLength(2);
+    });
+
+    it('swaks --tls shows STARTTLS and where TLS starts', async () => {
+      const res = await runShellBlock('testing-tls-from-outside', 'swaks-starttls', { replacements: hosts() });
+      expect(res.code, res.out).toBe(0);
+      for (const line of [/^<- {2}250-STARTTLS$/m, /^ -> STARTTLS$/m, /^<- {2}220 2\.0\.0 Ready to start TLS$/m, /^=== TLS started with cipher TLSv1\.3:TLS_\w+:256$/m]) {
+        expect(res.out).toMatch(line);
+      }
+    });
+
+    it('swaks without TLS against the encrypt port gets 530 at MAIL', async () => {
+      const res = await runShellBlock('testing-tls-from-outside', 'swaks-587-plain', { replacements: hosts() });
+      expect(res.out).toMatch(/<\*\* 530 5\.7\.0 Must issue a STARTTLS command first/);
+    });
   });
 
   it('s_client -starttls smtp -brief shows protocol, cipher and certificate', async () => {

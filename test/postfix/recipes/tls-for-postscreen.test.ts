@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { capture, postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
 import { proofReleases } from '../releases.ts';
-import { localizeMaster, recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { localizeMaster, recipeBlocks, runShellBlock, substitute } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
 const NAME = 'mx.example.com';
@@ -50,6 +50,12 @@ describe.runIf(enabled).each(enabled ? proofReleases('tls-for-postscreen') : [])
     rmSync(work, { recursive: true, force: true });
   });
 
+  it("the page's apply commands reload and show the postscreen and tlsproxy TLS settings", async () => {
+    const res = await runShellBlock('tls-for-postscreen', 'apply', { instance: pf! });
+    expect(res.code, res.out).toBe(0);
+    expect(res.stdout).toBe('postscreen_tls_security_level = $smtpd_tls_security_level\ntlsproxy_tls_security_level = $smtpd_tls_security_level\ntlsproxy_tls_chain_files = $smtpd_tls_chain_files\n');
+  });
+
   it('postscreen offers STARTTLS to a new client and tlsproxy does the handshake', async () => {
     const res = await capture('openssl', ['s_client', '-starttls', 'smtp', '-connect', `127.0.0.1:${pf!.ports[0]}`, '-brief',
       '-CAfile', caCert, '-verify_hostname', NAME, '-verify_return_error'], 'QUIT\n');
@@ -59,14 +65,19 @@ describe.runIf(enabled).each(enabled ? proofReleases('tls-for-postscreen') : [])
   });
 
   it('postscreen ends the first full session with 450 at RCPT TO and logs PASS NEW', async () => {
-    const out = await swaks(pf!.ports[0]!);
+    // The page's swaks command, then its log grep on the instance's log file.
+    const at = { replacements: { 'mx.example.com:25': `127.0.0.1:${pf!.ports[0]}` } };
+    const out = (await runShellBlock('tls-for-postscreen', 'first-contact', at)).stdout;
     expect(out).toMatch(/<-\s+250-STARTTLS/);
     expect(out).toMatch(/<~\*\s+450 4\.3\.2 Service currently unavailable/);
     await pf!.waitForLog(/postfix\/postscreen\[\d+\]: PASS NEW \[127\.0\.0\.1\]/);
+    const log = await runShellBlock('tls-for-postscreen', 'log', { replacements: { '/var/log/mail.log': join(pf!.dir, 'maillog') } });
+    expect(log.stdout).toMatch(/postfix\/tlsproxy\[\d+\]: Anonymous TLS connection established from \[127\.0\.0\.1\]:\d+/);
+    expect(log.stdout).toMatch(/postfix\/postscreen\[\d+\]: PASS NEW \[127\.0\.0\.1\]/);
   });
 
   it('hands the next connection to smtpd, which offers STARTTLS with the same certificate', async () => {
-    const out = await swaks(pf!.ports[0]!);
+    const out = (await runShellBlock('tls-for-postscreen', 'first-contact', { replacements: { 'mx.example.com:25': `127.0.0.1:${pf!.ports[0]}` } })).stdout;
     expect(out).toMatch(/<~\s+250 2\.1\.5 Ok/);
     await pf!.waitForLog(/postfix\/postscreen\[\d+\]: PASS OLD \[127\.0\.0\.1\]/);
     await pf!.waitForLog(/postfix\/smtpd\[\d+\]: Anonymous TLS connection established from localhost\[127\.0\.0\.1\]: TLSv1\.3/);

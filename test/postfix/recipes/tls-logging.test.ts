@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { capture, postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
 import { atLeast, proofReleases } from '../releases.ts';
-import { localizeMaster, recipeBlocks } from '../recipe-blocks.ts';
+import { localizeMaster, recipeBlocks, runShellBlock } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
 
@@ -124,5 +124,12 @@ withcert unix - - n - - smtp -o smtp_tls_chain_files=${clientCert.key},${clientC
 
   it('logs a client certificate from a trusted CA as Trusted on the server side', async () => {
     await mx!.waitForLog(/Trusted TLS connection established from localhost\[127\.0\.0\.1\]: TLSv1\.3 with cipher .* client-signature ECDSA/);
+  });
+
+  it("the page's verify commands, run on the sending instance, print its settings and count its sessions by trust status", async () => {
+    const res = await runShellBlock('tls-logging', 'count-sessions', { instance: client!, replacements: { '/var/log/mail.log': join(client!.dir, 'maillog') } });
+    expect(res.code, res.out).toBe(0);
+    expect(res.stdout).toMatch(/^smtpd_tls_loglevel = \d\nsmtp_tls_loglevel = 1\nsmtpd_tls_received_header = \S+\n/);
+    for (const status of ['Untrusted', 'Trusted', 'Verified']) expect(res.stdout).toMatch(new RegExp(`^ +\\d+ ${status} TLS connection established to$`, 'm'));
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { proofReleases } from '../releases.ts';
 import {
   countLog, deliver, installPolicy, recipeAntiPatterns, rekeyPolicy, startClient, startSinks, waitForCount, waitForTlsLine, type Sinks,
 } from '../outbound.ts';
-import { recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { recipeBlocks, substitute, runShellBlock } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
 
@@ -60,7 +60,7 @@ describe.runIf(enabled).each(enabled ? proofReleases('tls-policy-table') : [])('
     expect(countLog(client!, /TLS connection established/)).toBe(0);
   });
 
-  it('"may protocols=>=TLSv1.2" and "encrypt protocols=>=TLSv1.2 ciphers=high" deliver over TLS', async () => {
+  it('"encrypt" and "encrypt protocols=>=TLSv1.2 ciphers=high" deliver over TLS', async () => {
     expect((await deliver(client!, 'user@may.test')).status).toBe('sent');
     expect((await deliver(client!, 'user@encrypt.test')).status).toBe('sent');
     expect(countLog(client!, new RegExp(`Trusted TLS connection established to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${tlsPort}: TLSv1\\.[23] `))).toBe(2);
@@ -82,5 +82,21 @@ describe.runIf(enabled).each(enabled ? proofReleases('tls-policy-table') : [])('
     expect(d.status).toBe('deferred');
     expect(d.line).toContain('client TLS configuration problem');
     expect(client!.log()).toMatch(/warning: smtp_tls_policy_maps, next-hop destination "\[127\.0\.0\.1\]:000\d+": malformed attribute\/value pair "!SSLv3": missing '=' after attribute name/);
+  });
+
+  it("the page's log grep, run on this client's log after the deliveries above, shows the lines it names", async () => {
+    const res = await runShellBlock('tls-policy-table', 'log', { replacements: { '/var/log/mail.log': join(client!.dir, 'maillog') } });
+    expect(res.code, res.out).toBe(0);
+    expect(res.stdout).toMatch(/smtp_tls_policy_maps/);
+  });
+
+  it("the page's table commands build its table as printed, look up an entry and reload", async () => {
+    // The page's table with its own keys, beside the re-keyed copy the deliveries above use.
+    const file = join(work, 'page_tls_policy');
+    writeFileSync(file, recipeBlocks('tls-policy-table').policy);
+    const res = await runShellBlock('tls-policy-table', 'build-table', { instance: client!, replacements: { 'hash:/etc/postfix/tls_policy': `hash:${file}` } });
+    expect(res.code, res.out).toBe(0);
+    expect(res.stdout).toBe('verify match=relay.example.net\n');
+    await client!.waitForLog(/reload -- version/);
   });
 });

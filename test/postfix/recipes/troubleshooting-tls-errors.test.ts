@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { capture, postfixTierAvailable, startPostfix, starttlsProbe, type PostfixInstance } from '../harness.ts';
 import { proofReleases } from '../releases.ts';
-import { recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { recipeBlocks, substitute, runShellBlock } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
 
@@ -33,6 +33,8 @@ describe.runIf(enabled).each(enabled ? proofReleases('troubleshooting-tls-errors
   let noCert = 0;
   let missingFile = 0;
   let badKeyFile = '';
+  let ecKey = '';
+  let ecCert = '';
 
   beforeAll(async () => {
     certDir = mkdtempSync(join(tmpdir(), 'pf-pki-'));
@@ -40,6 +42,8 @@ describe.runIf(enabled).each(enabled ? proofReleases('troubleshooting-tls-errors
     const ec = pki.server('mx.test.example', 'ecdsa');
     const rsa = pki.server('mx.test.example', 'rsa');
     badKeyFile = pki.server('other.test.example', 'ecdsa').key;
+    ecKey = ec.key;
+    ecCert = ec.cert;
     const { main } = recipeBlocks('troubleshooting-tls-errors');
     pf = await startPostfix({
       release,
@@ -104,6 +108,23 @@ vfy unix - - n - - smtp -o smtp_tls_security_level=verify`,
     await pf!.waitForLog(/warning: error loading private keys and certificates from: \S+: disabling TLS support/);
   });
 
+  it("the page's key comparison prints two different digests for the mismatched pair and equal ones for a matching pair", async () => {
+    const digests = async (key: string, cert: string) => {
+      const res = await runShellBlock('troubleshooting-tls-errors', 'compare-keys', {
+        replacements: { '/etc/postfix/tls/mx.fullchain.pem': cert, '/etc/postfix/tls/mx.key.pem': key },
+      });
+      expect(res.code, res.out).toBe(0);
+      const lines = res.stdout.trim().split('\n').map((l) => l.replace(/^.*= /, ''));
+      expect(lines).toHaveLength(2);
+      lines.forEach((l) => expect(l).toMatch(/^[0-9a-f]{64}$/));
+      return lines;
+    };
+    const [certDigest, keyDigest] = await digests(badKeyFile, ecCert);
+    expect(keyDigest).not.toBe(certDigest);
+    const [goodCert, goodKey] = await digests(ecKey, ecCert);
+    expect(goodKey).toBe(goodCert);
+  });
+
   it('no certificate at all: STARTTLS is listed, answered with 454, and the log says why', async () => {
     const res = await capture('swaks', ['--server', `127.0.0.1:${noCert}`, '--tls', '--quit-after', 'HELO']);
     expect(res.stdout).toMatch(/<- {2}250-STARTTLS/);
@@ -137,5 +158,14 @@ vfy unix - - n - - smtp -o smtp_tls_security_level=verify`,
     await pf!.waitForLog(/to=<user@wrap\.example>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:\d+, .*dsn=4\.7\.5, status=deferred \(Cannot start TLS: handshake failure\)/);
     await pf!.waitForLog(/certificate verification failed for 127\.0\.0\.1\[127\.0\.0\.1\]:\d+: untrusted issuer \/CN=Postfix TLS test CA/);
     await pf!.waitForLog(/to=<user@verify\.example>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:\d+, .*dsn=4\.7\.5, status=deferred \(Server certificate not verified\)/);
+  });
+
+  it("the page's verify-the-fix commands: reload, then an RSA-only TLS 1.2 client connects to the fixed server", async () => {
+    const res = await runShellBlock('troubleshooting-tls-errors', 'verify-fix', { instance: pf!, replacements: {
+      'mx.example.com:25': `127.0.0.1:${fixed}`, '/var/log/mail.log': join(pf!.dir, 'maillog'),
+    } });
+    expect(res.out).toMatch(/Protocol version: TLSv1\.2/);
+    expect(res.out).toMatch(/Ciphersuite: ECDHE-RSA-AES128-GCM-SHA256/);
+    await pf!.waitForLog(/reload -- version/);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { createPki } from '../certs.ts';
 import { postfixTierAvailable, type PostfixInstance } from '../harness.ts';
 import { atLeast, proofReleases } from '../releases.ts';
 import { deliver, installPolicy, rekeyPolicy, startClient, startSinks, waitForTlsLine, type Sinks } from '../outbound.ts';
-import { recipeBlocks, substitute } from '../recipe-blocks.ts';
+import { recipeBlocks, substitute, runShellBlock } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
 
@@ -109,5 +109,22 @@ describe.runIf(enabled).each(enabled ? proofReleases('verify-and-secure-levels')
     const log = client!.log();
     expect(log).toMatch(new RegExp(`Trusted TLS connection established to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:0?${good}: `));
     expect(log).toMatch(new RegExp(`Untrusted TLS connection established to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:0?${unknownCa}: `));
+  });
+
+  it("the page's log grep, run on this client's log after the deliveries above, shows the lines it names", async () => {
+    const res = await runShellBlock('verify-and-secure-levels', 'log', { replacements: { '/var/log/mail.log': join(client!.dir, 'maillog') } });
+    expect(res.code, res.out).toBe(0);
+    expect(res.stdout).toMatch(/Verified TLS connection established to/);
+    expect(res.stdout).toMatch(/Server certificate not verified/);
+  });
+
+  it("the page's table commands build its table as printed, look up an entry and reload", async () => {
+    // The page's table with its own keys, beside the re-keyed copy the deliveries above use.
+    const file = join(work, 'page_tls_policy');
+    writeFileSync(file, recipeBlocks('verify-and-secure-levels').policy);
+    const res = await runShellBlock('verify-and-secure-levels', 'build-table', { instance: client!, replacements: { 'hash:/etc/postfix/tls_policy': `hash:${file}` } });
+    expect(res.code, res.out).toBe(0);
+    expect(res.stdout).toBe('secure match=.partner.example\n');
+    await client!.waitForLog(/reload -- version/);
   });
 });

@@ -8,7 +8,7 @@ import { atLeast, proofReleases } from '../releases.ts';
 import {
   countLog, publicKeyFingerprint, recipeBlockList, startClient, waitForCount, waitForDelivery, waitForRecipient, type Delivery,
 } from '../outbound.ts';
-import { localizeMaster, substitute } from '../recipe-blocks.ts';
+import { localizeMaster, runShellBlock, substitute } from '../recipe-blocks.ts';
 
 const enabled = postfixTierAvailable();
 const SLUG = 'whats-new-since-3-8';
@@ -176,6 +176,10 @@ smtp_log_tls_feature_status = yes
       expect(stdout).toBe('');
       for (const n of names) expect(stderr).toContain(`warning: ${n}: unknown parameter`);
     }
+    // The page's command prints the two policies (3.11) or nothing but warnings (3.10).
+    const page = await runShellBlock('whats-new-since-3-8', 'requiretls-defaults', { instance: client! });
+    if (is311) expect(page.stdout).toBe(stdout.split('\n').filter((l) => /^(smtp|lmtp)_requiretls_policy =/.test(l)).join('\n') + '\n');
+    else expect(page.stderr).toContain('warning: smtp_requiretls_policy: unknown parameter');
   });
 
   it(is311 ? 'the client default level is the 3.11 compatibility-level expression' : 'the client default level is empty on 3.10', async () => {
@@ -263,7 +267,7 @@ smtp_log_tls_feature_status = yes
   });
 
   it('built with OpenSSL 3.0, the group defaults are the classical lists (no hybrid group), and handshakes use X25519', async () => {
-    const { stdout } = await client!.postconf('-d', 'tls_eecdh_auto_curves', 'tls_ffdhe_auto_groups');
+    const { stdout } = await runShellBlock('whats-new-since-3-8', 'group-defaults', { instance: client! });
     expect(stdout).toBe(`tls_eecdh_auto_curves = ${CURVES_OPENSSL_30}\ntls_ffdhe_auto_groups = ffdhe2048 ffdhe3072\n`);
     expect((await waitForDelivery(client!, await injectWith(client!, 'user@tls.test', { subject: 'groups proof' }))).status).toBe('sent');
     expect(client!.log()).toMatch(new RegExp(`TLS connection established to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${tlsPort}: TLSv1\\.3 with cipher \\S+ \\(\\d+/\\d+ bits\\) key-exchange [Xx]25519 `));
