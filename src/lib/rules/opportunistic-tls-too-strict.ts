@@ -15,7 +15,8 @@ export const opportunisticTlsTooStrict: Rule = {
   example: {
     file: 'main',
     bad: 'smtpd_tls_security_level = may\nsmtpd_tls_protocols = !SSLv2, !SSLv3, !TLSv1, !TLSv1.1, !TLSv1.2',
-    good: 'smtpd_tls_security_level = may\nsmtpd_tls_protocols = >=TLSv1.2\nsmtpd_tls_mandatory_protocols = >=TLSv1.3',
+    // Port 25 keeps the release's default protocols; the floor goes where TLS is required.
+    good: 'smtpd_tls_security_level = may\nsmtpd_tls_mandatory_protocols = >=TLSv1.2',
   },
   check: ({ config }) => {
     const out: RuleFinding[] = [];
