@@ -341,6 +341,11 @@ export function generate(facts: Facts, options: GenerateOptions): GenerateResult
   const master: MasterService[] = [];
   // A -o value ends at white space: lists are written with bare commas.
   const o = (name: string, value: string, comment: string) => b.setting(name, value.replace(/\s*,\s*/g, ','), comment);
+  // Both submission ports take mail only from clients that logged in.
+  const clientRestrictions = () => [
+    o('smtpd_client_restrictions', 'permit_sasl_authenticated,reject', 'only logged-in clients'),
+    o('smtpd_relay_restrictions', 'permit_sasl_authenticated,reject', 'logged-in clients may relay'),
+  ];
   if (has('submission')) {
     master.push({
       key: 'submission/inet', line: 'submission inet n       -       n       -       -       smtpd', comment: 'port 587: mail clients, STARTTLS required, then login',
@@ -349,8 +354,7 @@ export function generate(facts: Facts, options: GenerateOptions): GenerateResult
         o('smtpd_tls_security_level', 'encrypt', 'no login and no mail before STARTTLS'),
         o('smtpd_sasl_auth_enable', 'yes', 'clients log in'),
         o('smtpd_tls_auth_only', 'yes', 'offer AUTH only after STARTTLS'),
-        o('smtpd_client_restrictions', 'permit_sasl_authenticated,reject', 'only logged-in clients'),
-        o('smtpd_relay_restrictions', 'permit_sasl_authenticated,reject', 'logged-in clients may relay'),
+        ...clientRestrictions(),
       ],
     });
   }
@@ -361,8 +365,7 @@ export function generate(facts: Facts, options: GenerateOptions): GenerateResult
         o('syslog_name', 'postfix/submissions', 'log lines say which port'),
         o('smtpd_tls_wrappermode', 'yes', 'implicit TLS (RFC 8314)'),
         o('smtpd_sasl_auth_enable', 'yes', 'clients log in'),
-        o('smtpd_client_restrictions', 'permit_sasl_authenticated,reject', 'only logged-in clients'),
-        o('smtpd_relay_restrictions', 'permit_sasl_authenticated,reject', 'logged-in clients may relay'),
+        ...clientRestrictions(),
       ],
     });
   }
