@@ -65,6 +65,7 @@ export default defineConfig({
       sidebar: [
         { label: 'Start here', link: '/' },
         { label: 'Check your config', link: '/check/' },
+        { label: 'Generate a config', link: '/generate/' },
         { label: 'Explain log lines', link: '/explain/' },
         {
           label: 'Reference',

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { analyze, optionProblems } from '../lib/check.ts';
 import { releaseDefaults } from '../lib/defaults.ts';
 import { generate, type GenerateResult } from '../lib/generate/index.ts';
+import { migrate, type MigrateResult } from '../lib/generate/migrate.ts';
 import type { FileKind, Finding, InputFile, Severity } from '../lib/engine-types.ts';
 import { newestRelease, resolveVersion, type Facts } from '../lib/facts.ts';
 import { kindFromName } from '../lib/file-kinds.ts';
@@ -106,7 +107,13 @@ GENERATE
   --certs LAYOUT      letsencrypt (default), rsa-ecdsa (two chains) or single (one file)
   --format FORMAT     text (default: main.cf, master.cf, notes), main, master, postconf
                       or json
-  An impossible combination (send-only with mx, ...) exits 2 and says why.
+  --from-main FILE    Migrate: print the postconf commands (-e, -X, -M, -P, -PX) that turn
+                      this main.cf into the generated configuration; settings the
+                      generator has no opinion on are left alone. compatibility_level is
+                      kept from the file unless --compat is given.
+  --from-master FILE  With --from-main: the current master.cf (default: the stock one)
+  An impossible combination (send-only with mx, ...) exits 2 and says why; so does a
+  --from-main file that is a template rather than a rendered configuration.
 
 EXIT STATUS
   0  nothing at or above the --fail-on severity
@@ -158,9 +165,11 @@ interface GenerateCliOptions {
   hostname?: string;
   certs?: string;
   format: (typeof generateFormats)[number];
+  fromMain?: string;
+  fromMaster?: string;
 }
 const generateFormats = ['text', 'main', 'master', 'postconf', 'json'] as const;
-const generateOnly = ['role', 'openssl', 'profile', 'relayhost', 'hostname', 'certs'] as const;
+const generateOnly = ['role', 'openssl', 'profile', 'relayhost', 'hostname', 'certs', 'from-main', 'from-master'] as const;
 
 type Options =
   | CheckOptions
@@ -194,6 +203,8 @@ function parseCommandLine(argv: string[]): Options {
         relayhost: { type: 'string' },
         hostname: { type: 'string' },
         certs: { type: 'string' },
+        'from-main': { type: 'string' },
+        'from-master': { type: 'string' },
         version: { type: 'boolean', short: 'V' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -214,9 +225,12 @@ function parseCommandLine(argv: string[]): Options {
     if (!generateFormats.includes(format)) throw new UsageError(`generate --format must be ${generateFormats.slice(0, -1).join(', ')} or ${generateFormats.at(-1)}, not "${values.format}"`);
     const roles = (values.role ?? []).flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean);
     if (roles.length === 0) throw new UsageError('generate needs --role, e.g. --role mx,submission');
+    if (values['from-master'] !== undefined && values['from-main'] === undefined) throw new UsageError('--from-master needs --from-main (the current main.cf)');
+    if (values['from-main'] !== undefined && (format === 'main' || format === 'master')) throw new UsageError(`--from-main prints postconf commands: use --format text, postconf or json, not ${format}`);
     return {
       command, roles, postfix: values.postfix, compat: values.compat, openssl: values.openssl, profile: values.profile,
       relayhost: values.relayhost, hostname: values.hostname, certs: values.certs, format,
+      fromMain: values['from-main'], fromMaster: values['from-master'],
     };
   }
   const misplaced = generateOnly.find((k) => values[k] !== undefined);
@@ -364,16 +378,44 @@ export async function main(argv: string[], runtime: CliRuntime): Promise<number>
 }
 
 function generateCommand(opts: GenerateCliOptions, facts: Facts, out: (s: string) => void, err: (s: string) => void): number {
-  const result = generate(facts, {
+  const options = {
     roles: opts.roles, postfix: opts.postfix ?? newestRelease(facts), compatibilityLevel: opts.compat, openssl: opts.openssl,
     profile: opts.profile, relayhost: opts.relayhost, hostname: opts.hostname, certificates: opts.certs,
-  });
+  };
+  if (opts.fromMain !== undefined) {
+    const texts: string[] = [];
+    for (const path of [opts.fromMain, opts.fromMaster]) {
+      if (path === undefined) continue;
+      try {
+        texts.push(readFileSync(path, 'utf8'));
+      } catch (e) {
+        err(`postfix-tls: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+        return 2;
+      }
+    }
+    const migration = migrate(facts, { main: texts[0]!, master: texts[1], options });
+    if (migration.errors.length > 0) {
+      for (const e of migration.errors) err(`postfix-tls: ${e}\n`);
+      return 2;
+    }
+    out(formatMigration(migration, opts.format));
+    return 0;
+  }
+  const result = generate(facts, options);
   if (result.errors.length > 0) {
     for (const e of result.errors) err(`postfix-tls: ${e}\n`);
     return 2;
   }
   out(formatGenerated(result, opts.format));
   return 0;
+}
+
+/** A migration as --format prints it: json the whole result, otherwise the commands, each after its comment. */
+export function formatMigration(m: MigrateResult, format: GenerateCliOptions['format']): string {
+  if (format === 'json') return `${JSON.stringify({ version: m.generated.version, compatibilityLevel: m.generated.compatibilityLevel, roles: m.generated.roles, steps: m.steps, notes: m.notes }, null, 2)}\n`;
+  const head = format === 'text' ? [`# Postfix ${m.generated.version}, compatibility_level ${m.generated.compatibilityLevel}; roles: ${m.generated.roles.join(', ')}`, ...m.notes.map((n) => `# ${n}`), ''] : [];
+  const tail = format === 'text' && m.steps.length ? ['', '# then: postfix check && postfix reload'] : [];
+  return `${[...head, m.script.trimEnd(), ...tail].join('\n')}\n`.replace(/^\n$/, '');
 }
 
 /** The generator's result as the chosen --format prints it. */

@@ -10,7 +10,7 @@ import { logToFragment, MAX_FRAGMENT_CHARS } from '../lib/explain/fragment.ts';
 import { contentKindLabels, kindOfFile } from '../lib/file-kinds.ts';
 import { LatestOnly } from '../lib/latest-only.ts';
 import { decodeShared } from '../lib/share.ts';
-import { parameterPath } from '../lib/urls.ts';
+import { el, findingItem } from './finding-item.ts';
 
 const DEBOUNCE_MS = 300;
 /** Larger files are refused: no Postfix configuration is anywhere near this size. */
@@ -26,12 +26,6 @@ const shareStatus = document.getElementById('share-status')!;
 const factsJson = document.getElementById('facts-data')!.textContent!;
 const area = (k: FileKind) => form.elements.namedItem(k) as HTMLTextAreaElement;
 const select = (n: string) => form.elements.namedItem(n) as HTMLSelectElement;
-
-const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]) => {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-};
 
 // ---- the worker: at most one check in flight, and only the newest request waits behind it ----
 
@@ -108,18 +102,6 @@ function onMessage(msg: FromWorker) {
 
 let answer: CheckAnswer | undefined;
 let shown = 0;
-
-function findingItem(f: ShownFinding): HTMLLIElement {
-  const excerpt = el('pre', { className: 'excerpt' },
-    el('code', {}, `${String(f.line).padStart(4)} | ${f.excerpt}\n${' '.repeat(7 + Math.max(0, f.caret - 1))}^`));
-  const links = el('p', { className: 'links' }, el('a', { href: f.docs }, `About ${f.rule}`));
-  if (f.parameter && f.parameterPage) links.append(' · ', el('a', { href: parameterPath(f.parameter) }, f.parameter));
-  return el('li', { className: `finding ${f.severity}` },
-    el('p', { className: 'head' },
-      el('span', { className: `badge ${f.severity}` }, f.severity),
-      ' ', el('code', {}, `${f.file}:${f.line}:${f.column}`), ' ', el('code', {}, f.rule)),
-    el('p', {}, f.message), excerpt, el('p', { className: 'fix' }, el('strong', {}, 'Fix: '), f.fix), links);
-}
 
 /** Lists the findings that came with the answer or with a 'more' message. */
 function append(findings: readonly ShownFinding[]) {

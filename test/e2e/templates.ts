@@ -9,6 +9,7 @@ export const templates = {
   rule: '/rules/tls-required-on-mx/',
   rules: '/rules/',
   checker: '/check/',
+  generator: '/generate/',
   explainer: '/explain/',
   protocol: '/protocols/TLSv1.3/',
   'security level': '/security-levels/verify/',
