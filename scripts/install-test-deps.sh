@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs the system packages the test tiers need, without any prompt: a real Postfix (left
 # unconfigured: tests run their own throwaway instances), openssl, swaks, Debian's Chromium, and the
-# compiler and libraries that build the release matrix from ../shared/postfix-src (scripts/build-postfix-matrix.ts).
+# compiler and libraries that build the release matrix from ../shared/postfix-src (scripts/build-postfix-matrix.ts),
+# and Dovecot (its LMTP and auth services are the far side of the dovecot-over-tcp recipe's proof),
+# unbound and ldnsutils (a local DNSSEC-signed zone and validating resolver for the DANE proofs).
 set -euo pipefail
 
 packages=(postfix postfix-doc openssl swaks chromium ca-certificates xz-utils
-  build-essential m4 libssl-dev libdb-dev liblmdb-dev libsasl2-dev)
+  build-essential m4 libssl-dev libdb-dev liblmdb-dev libsasl2-dev
+  dovecot-core dovecot-lmtpd unbound ldnsutils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
