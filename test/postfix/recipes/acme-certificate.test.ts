@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
-import { postfixTierAvailable, startPostfix, starttlsProbe, type PostfixInstance } from '../harness.ts';
+import { capture, postfixTierAvailable, startPostfix, starttlsProbe, type PostfixInstance } from '../harness.ts';
 import { recipeBlocks, runShellBlock, substitute } from '../recipe-blocks.ts';
 import { proofReleases } from '../releases.ts';
 import { repoRoot } from '../../support/content.ts';
@@ -80,14 +80,33 @@ describe.runIf(enabled).each(enabled ? proofReleases('acme-certificate') : [])('
   it("the page's postconf commands move the instance to smtpd_tls_chain_files and reload it", async () => {
     // Start from the snakeoil-style pair the page tells the reader to remove.
     await pf!.postconf('-e', `smtpd_tls_cert_file = ${join(le, 'live', NAME, 'fullchain.pem')}`, `smtpd_tls_key_file = ${join(le, 'live', NAME, 'privkey.pem')}`);
+    // With both forms set, smtpd uses the chain files and warns that the legacy pair is ignored.
+    const both = await capture(pf!.command('postfix'), ['-c', pf!.dir, 'reload']);
+    expect(both.status, both.stderr).toBe(0);
+    await pf!.waitForLog(/reload -- version/);
+    const legacyWarning = /warning: Both smtpd_tls_chain_files and one or more of the legacy +smtpd_tls_cert_file, .* the legacy +parameters will be ignored/;
+    const countWarnings = () => (pf!.log().match(new RegExp(legacyWarning.source, 'g')) ?? []).length;
+    const deadline = Date.now() + 10_000;
+    let mixed = await verifyingProbe(pf!.ports[0]!, caCert);
+    while (!legacyWarning.test(pf!.log()) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      mixed = await verifyingProbe(pf!.ports[0]!, caCert);
+    }
+    expect(pf!.log()).toMatch(legacyWarning);
+    expect(mixed.stdout + mixed.stderr).toMatch(/Verification: OK/);
+    expect(mixed.stdout + mixed.stderr).toMatch(/Signature type: RSA-PSS/);
+    const warningsBefore = countWarnings();
     const res = await runShellBlock('acme-certificate', 'configure', { instance: pf!, replacements: { '/etc/letsencrypt': le } });
     expect(res.code, res.out).toBe(0);
     const shown = (await pf!.postconf('-n')).stdout;
     expect(shown).not.toMatch(/^smtpd_tls_(cert|key)_file =/m);
     expect(shown).toContain(`smtpd_tls_chain_files = ${join(le, 'live', NAME, 'privkey.pem')}, ${join(le, 'live', NAME, 'fullchain.pem')}`);
-    await pf!.waitForLog(/reload -- version/);
+    await pf!.waitForLog(/reload -- version[\s\S]*reload -- version/);
+    await new Promise((r) => setTimeout(r, 1000));
     const probe = await verifyingProbe(pf!.ports[0]!, caCert);
     expect(probe.stdout + probe.stderr).toMatch(/Verification: OK/);
+    // Sessions after the clean-up are served by fresh smtpd processes, which no longer warn.
+    expect(countWarnings()).toBe(warningsBefore);
   });
 
   it('passes posttls-finger at the secure level', async () => {
@@ -126,5 +145,30 @@ describe.runIf(enabled).each(enabled ? proofReleases('acme-certificate') : [])('
     }
     expect(out).toMatch(/Signature type: ECDSA/);
     expect(out).toMatch(/Verification: OK/);
+  });
+
+  it("the page's roll back returns to the placeholder certificate and removes the deploy hook", async () => {
+    const placeholder = createPki(mkdtempSync(join(work, 'snakeoil-'))).server('snakeoil.invalid', 'rsa');
+    const hook = join(le, 'renewal-hooks', 'deploy', 'postfix-reload');
+    expect(existsSync(hook)).toBe(true);
+    const reloads = (pf!.log().match(/reload -- version/g) ?? []).length;
+    const res = await runShellBlock('acme-certificate', 'rollback', { instance: pf!, replacements: {
+      '/etc/ssl/certs/ssl-cert-snakeoil.pem': placeholder.cert, '/etc/ssl/private/ssl-cert-snakeoil.key': placeholder.key, '/etc/letsencrypt': le,
+    } });
+    expect(res.code, res.out).toBe(0);
+    expect(existsSync(hook)).toBe(false);
+    const shown = (await pf!.postconf('-n')).stdout;
+    expect(shown).not.toMatch(/^smtpd_tls_chain_files =/m);
+    expect(shown).toContain(`smtpd_tls_cert_file = ${placeholder.cert}`);
+    const deadline = Date.now() + 15_000;
+    while ((pf!.log().match(/reload -- version/g) ?? []).length <= reloads && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    let out = '';
+    while (Date.now() < deadline) {
+      const probe = await starttlsProbe(pf!.ports[0]!);
+      out = probe.stdout + probe.stderr;
+      if (/CN = snakeoil\.invalid/.test(out)) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(out).toMatch(/Peer certificate: CN = snakeoil\.invalid/);
   });
 });

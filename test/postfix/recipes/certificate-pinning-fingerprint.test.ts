@@ -127,4 +127,33 @@ describe.runIf(enabled).each(enabled ? proofReleases('certificate-pinning-finger
     expect(res.stdout).toMatch(/Verified TLS connection established to/);
     expect(res.stdout).toMatch(/Server certificate not verified/);
   });
+
+  it("the page's apply commands rebuild the table, pass postfix check and reload", async () => {
+    const res = await runShellBlock('certificate-pinning-fingerprint', 'apply', { instance: client!, replacements: { '/etc/postfix/tls_policy': join(work, 'tls_policy') } });
+    expect(res.code, res.out).toBe(0);
+    await client!.waitForLog(/reload -- version/);
+  });
+
+  it("the page's posttls-finger command verifies the pinned server and reports another one as Untrusted", async () => {
+    const pinned = await runShellBlock('certificate-pinning-fingerprint', 'finger', { instance: client!, timeoutMs: 60_000, replacements: { '"[mailhub.example.com]"': `"[127.0.0.1]:${current}"`, [PAGE_CERT_PIN_1]: certFingerprint(currentCert) } });
+    expect(pinned.out).toMatch(/Verified TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:\d+/);
+    const wrong = await runShellBlock('certificate-pinning-fingerprint', 'finger', { instance: client!, timeoutMs: 60_000, replacements: { '"[mailhub.example.com]"': `"[127.0.0.1]:${other}"`, [PAGE_CERT_PIN_1]: certFingerprint(currentCert) } });
+    expect(wrong.out).toMatch(/Untrusted TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:\d+/);
+    expect(wrong.out).not.toMatch(/Verified TLS connection/);
+  });
+
+  it("the page's roll back deletes the destination's pin; mail to the unpinned server is then delivered", async () => {
+    const file = join(work, 'tls_policy');
+    const res = await runShellBlock('certificate-pinning-fingerprint', 'rollback', {
+      instance: client!,
+      replacements: { '\\[mailhub\\.example\\.com\\]': `\\[127\\.0\\.0\\.1\\]:${other}`, '/etc/postfix/tls_policy': file },
+    });
+    expect(res.code, res.out).toBe(0);
+    await client!.waitForLog(/reload -- version[\s\S]*reload -- version/);
+    const lookup = (hop: string) => spawnSync(client!.command('postmap'), ['-c', client!.dir, '-q', hop, `hash:${file}`], { encoding: 'utf8' });
+    expect(lookup(`[127.0.0.1]:${other}`).status).toBe(1);
+    expect(lookup(`[127.0.0.1]:${current}`).stdout).toMatch(/^fingerprint match=/);
+    const d = await deliver(client!, 'user@other.test');
+    expect(d.status).toBe('sent');
+  });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,11 +24,12 @@ describe.runIf(enabled).each(enabled ? proofReleases('ciphers-and-forward-secrec
     const pki = createPki(certDir);
     const { key, cert } = pki.server('mx.test.example', 'rsa');
     const ec = pki.server('mx.test.example', 'ecdsa');
-    const { main, master } = recipeBlocks('ciphers-and-forward-secrecy');
+    const { main, master, policy } = recipeBlocks('ciphers-and-forward-secrecy');
+    writeFileSync(join(certDir, 'tls_policy'), policy);
     pf = await startPostfix({
       release,
       ports: 4,
-      main: `${substitute(main, { '/etc/postfix/tls/mx.key.pem': key, '/etc/postfix/tls/mx.fullchain.pem': cert })}
+      main: `${substitute(main, { '/etc/postfix/tls/mx.key.pem': key, '/etc/postfix/tls/mx.fullchain.pem': cert, '/etc/postfix/tls_policy': join(certDir, 'tls_policy') })}
 smtpd_tls_loglevel = 1
 `,
       master: `127.0.0.1:@PORT@ inet n - n - - smtpd
@@ -118,5 +119,38 @@ ${localizeMaster(master, { submission: '127.0.0.1:@PORT3@' })}
     expect(plain.stdout.trim()).toBe('Ciphersuite: AES256-GCM-SHA384');
     const pre = await runShellBlock('ciphers-and-forward-secrecy', 'client-preference', { replacements: { 'mx.example.com:25': `127.0.0.1:${preempt}` } });
     expect(pre.stdout.trim()).toBe('Ciphersuite: ECDHE-RSA-AES256-GCM-SHA384');
+  });
+
+  it("the page's apply commands build the policy table and reload", async () => {
+    const res = await runShellBlock('ciphers-and-forward-secrecy', 'apply', { instance: pf!, replacements: { '/etc/postfix/tls_policy': join(certDir, 'tls_policy') } });
+    expect(res.code, res.out).toBe(0);
+    expect(existsSync(join(certDir, 'tls_policy.db'))).toBe(true);
+    await pf!.waitForLog(/reload -- version/);
+  });
+
+  it("the page's verify command gets an ECDHE suite over TLS 1.2 from the submission service", async () => {
+    const res = await runShellBlock('ciphers-and-forward-secrecy', 'verify-submission', { replacements: { 'mail.example.com:587': `127.0.0.1:${submission}` } });
+    expect(res.stdout).toMatch(/Protocol version: TLSv1\.2/);
+    expect(res.stdout).toMatch(/Ciphersuite: ECDHE-(RSA|ECDSA)-(AES\d+-GCM-SHA\d+|CHACHA20-POLY1305)\n/);
+  });
+
+  it("the page's roll back removes the service's grade and ciphers=high from the rebuilt table", async () => {
+    const db = join(certDir, 'tls_policy.db');
+    const before = statSync(db).mtimeMs;
+    await new Promise((r) => setTimeout(r, 20));
+    const res = await runShellBlock('ciphers-and-forward-secrecy', 'rollback', {
+      instance: pf!,
+      replacements: { 'submission/inet': `127.0.0.1:${submission}/inet`, '/etc/postfix/tls_policy': join(certDir, 'tls_policy') },
+    });
+    expect(res.code, res.out).toBe(0);
+    await pf!.waitForLog(/reload -- version[\s\S]*reload -- version/);
+    const { stdout } = await pf!.postconf('-P');
+    expect(stdout).not.toContain('smtpd_tls_mandatory_ciphers');
+    const table = readFileSync(join(certDir, 'tls_policy'), 'utf8');
+    expect(table).not.toContain('ciphers=');
+    expect(table).toMatch(/^\[smtp\.relay\.example\]:587\s+encrypt$/m);
+    expect(statSync(db).mtimeMs).toBeGreaterThan(before);
+    const q = await capture(pf!.command('postmap'), ['-c', pf!.dir, '-q', '[smtp.relay.example]:587', `hash:${join(certDir, 'tls_policy')}`]);
+    expect(q.stdout.trim()).toBe('encrypt');
   });
 });

@@ -206,4 +206,25 @@ describe.runIf(enabled).each(enabled ? proofReleases('client-certificates') : []
     await pf!.waitForLog(/reload -- version/);
     expect(await relay(fingerprintPort, app1)).toMatch(/<~\s+250 2\.1\.5 Ok/);
   });
+
+  it("the page's roll back stops asking for certificates on the service and removes the table setting", async () => {
+    const service = `127.0.0.1:${fingerprintPort}/inet`;
+    const res = await runShellBlock('client-certificates', 'rollback', { instance: pf!, replacements: { 'submission/inet': service } });
+    expect(res.code, res.out).toBe(0);
+    await pf!.waitForLog(/reload -- version[\s\S]*reload -- version[\s\S]*reload -- version/);
+    const { stdout: overrides } = await pf!.postconf('-P');
+    expect(overrides).not.toMatch(new RegExp(`^${service.replace(/\./g, '\\.')}/smtpd_(tls_ask_ccert|client_restrictions|relay_restrictions) =`, 'm'));
+    expect(overrides).toMatch(new RegExp(`^127\\.0\\.0\\.1:${accessPort}/inet/smtpd_tls_ask_ccert = yes$`, 'm'));
+    const { stdout: main } = await pf!.postconf('-n');
+    expect(main).not.toMatch(/^relay_clientcerts =/m);
+    // A machine that has a certificate is no longer asked for it: the session is Anonymous.
+    const anonymous = /postfix\/submission\/smtpd\[\d+\]: Anonymous TLS connection established from localhost/g;
+    const before = (pf!.log().match(anonymous) ?? []).length;
+    const deadline = Date.now() + 10_000;
+    while ((pf!.log().match(anonymous) ?? []).length === before && Date.now() < deadline) {
+      await relay(fingerprintPort, app1);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect((pf!.log().match(anonymous) ?? []).length).toBeGreaterThan(before);
+  });
 });

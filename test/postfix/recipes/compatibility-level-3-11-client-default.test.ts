@@ -172,7 +172,13 @@ describe.runIf(enabled).each(enabled ? proofReleases(SLUG) : [])('recipe: compat
     expect(res.stdout).toBe('compatibility_level = 3.10\nsmtp_tls_security_level =\n');
   });
 
-  it("the page's verify commands reload and show the TLS lines (and, on 3.11, the tls= fields) of the deliveries above", async () => {
+  it("the page's apply command passes postfix check and reloads", async () => {
+    const res = await runShellBlock('compatibility-level-3-11-client-default', 'apply', { instance: fresh! });
+    expect(res.code, res.out).toBe(0);
+    await fresh!.waitForLog(/reload -- version/);
+  });
+
+  it("the page's verify command shows the TLS lines (and, on 3.11, the tls= fields) of the deliveries above", async () => {
     const res = await runShellBlock('compatibility-level-3-11-client-default', 'verify', { instance: fresh!, replacements: { '/var/log/mail.log': join(fresh!.dir, 'maillog') } });
     expect(res.code, res.out).toBe(0);
     if (is311) {
@@ -181,6 +187,28 @@ describe.runIf(enabled).each(enabled ? proofReleases(SLUG) : [])('recipe: compat
     } else {
       expect(res.stdout).not.toMatch(/ tls=/);
     }
-    await fresh!.waitForLog(/reload -- version/);
+  });
+
+  it("the page's roll back, at compatibility level 3.10, returns the client to plaintext", async () => {
+    const res = await runShellBlock('compatibility-level-3-11-client-default', 'rollback', { instance: adopted! });
+    expect(res.code, res.out).toBe(0);
+    await adopted!.waitForLog(/reload -- version/);
+    const { stdout } = await adopted!.postconf('-n');
+    expect(stdout).not.toMatch(/^smtp_tls_(security_level|loglevel) =/m);
+    const before = tlsSessions(adopted!);
+    const plainBefore = countLog(sinks!.pf, plainSessions);
+    const d = await deliver(adopted!, 'user@tls.test');
+    expect(d.status).toBe('sent');
+    await waitForCount(sinks!.pf, plainSessions, plainBefore + 1);
+    expect(tlsSessions(adopted!)).toBe(before);
+    // 3.11 names the backwards-compatible default it now uses; 3.10 has no such message.
+    expect(/backwards-compatible default setting smtp_tls_security_level=\(empty\)/.test(adopted!.log())).toBe(is311);
+  });
+
+  it("the page's roll back removes the scan transport's override from master.cf", async () => {
+    const res = await runShellBlock('compatibility-level-3-11-client-default', 'rollback', { instance: fresh! });
+    expect(res.code, res.out).toBe(0);
+    const { stdout } = await fresh!.postconf('-P');
+    expect(stdout).not.toMatch(/^scan\/unix\/smtp_tls_security_level/m);
   });
 });

@@ -119,4 +119,25 @@ describe.runIf(enabled).each(enabled ? proofReleases('implicit-tls-465') : [])('
     expect(res.out).toMatch(/alert protocol version/);
     await pf!.waitForLog(/postfix\/submissions\/smtpd\[\d+\]: warning: TLS library problem: .*unsupported protocol/);
   });
+
+  it("the page's roll back comments out the listener, and after the reload port 465 is closed", async () => {
+    const res = await runShellBlock('implicit-tls-465', 'rollback', { instance: pf!, replacements: { 'submissions/inet': `127.0.0.1:${port}/inet` } });
+    expect(res.code, res.out).toBe(0);
+    await pf!.waitForLog(/reload -- version[\s\S]*reload -- version/);
+    const { stdout } = await pf!.postconf('-M');
+    expect(stdout).not.toContain(`127.0.0.1:${port}`);
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(join(pf!.dir, 'master.cf'), 'utf8')).toMatch(new RegExp(`^#\\s*127\\.0\\.0\\.1:${port}\\s+inet`, 'm'));
+    // The master closes the socket once it has re-read master.cf: poll until connections are refused.
+    let refused = false;
+    for (let i = 0; i < 50 && !refused; i++) {
+      refused = await new Promise<boolean>((resolve) => {
+        const s = connect(port, '127.0.0.1');
+        s.once('connect', () => { s.destroy(); resolve(false); });
+        s.once('error', () => resolve(true));
+      });
+      if (!refused) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(refused).toBe(true);
+  });
 });

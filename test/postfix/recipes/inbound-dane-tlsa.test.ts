@@ -24,6 +24,7 @@ describe.runIf(enabled).each(enabled ? proofReleases('inbound-dane-tlsa') : [])(
   let current = '';
   let next = '';
   let nextFiles = { key: '', cert: '' };
+  let nowFiles = { key: '', cert: '' };
 
   /** posttls-finger of the release under test; port 1 = current key, port 2 = next key. */
   const finger = (port: number, level: string, digest: string[], ...match: string[]) =>
@@ -50,6 +51,7 @@ describe.runIf(enabled).each(enabled ? proofReleases('inbound-dane-tlsa') : [])(
     const now = pki.server('mx.test.example', 'ecdsa');
     const later = pki.server('mx.test.example', 'rsa');
     nextFiles = later;
+    nowFiles = now;
     const { main } = recipeBlocks('inbound-dane-tlsa');
     // @PORT@ runs the page's main.cf with the current key; @PORT2@ the same server after the switch.
     pf = await startPostfix({
@@ -66,6 +68,12 @@ describe.runIf(enabled).each(enabled ? proofReleases('inbound-dane-tlsa') : [])(
   afterAll(async () => {
     await pf?.stop();
     rmSync(certDir, { recursive: true, force: true });
+  });
+
+  it("the page's apply command passes postfix check and reloads", async () => {
+    const res = await runShellBlock('inbound-dane-tlsa', 'apply', { instance: pf! });
+    expect(res.code, res.out).toBe(0);
+    await pf!.waitForLog(/reload -- version/);
   });
 
   it('computes the public-key digest Postfix sees for the running server', async () => {
@@ -128,7 +136,7 @@ describe.runIf(enabled).each(enabled ? proofReleases('inbound-dane-tlsa') : [])(
       '/etc/postfix/tls/mx-next.key.pem': nextFiles.key, '/etc/postfix/tls/mx-next.fullchain.pem': nextFiles.cert,
     } });
     expect(res.code, res.out).toBe(0);
-    await pf!.waitForLog(/reload -- version/);
+    await pf!.waitForLog(/reload -- version[\s\S]*reload -- version/);
     const deadline = Date.now() + 10_000;
     let seen: string | undefined;
     while (Date.now() < deadline) {
@@ -137,5 +145,21 @@ describe.runIf(enabled).each(enabled ? proofReleases('inbound-dane-tlsa') : [])(
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(seen).toBe(withColons(next));
+  });
+
+  it("the page's roll back points the listener at the old key again", async () => {
+    const res = await runShellBlock('inbound-dane-tlsa', 'rollback', { instance: pf!, replacements: {
+      '/etc/postfix/tls/mx.key.pem': nowFiles.key, '/etc/postfix/tls/mx.fullchain.pem': nowFiles.cert,
+    } });
+    expect(res.code, res.out).toBe(0);
+    await pf!.waitForLog(/reload -- version[\s\S]*reload -- version[\s\S]*reload -- version/);
+    const deadline = Date.now() + 10_000;
+    let seen: string | undefined;
+    while (Date.now() < deadline) {
+      seen = printed((await finger(pf!.ports[0]!, 'may', ['-d', 'sha256'])).stdout);
+      if (seen === withColons(current)) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(seen).toBe(withColons(current));
   });
 });

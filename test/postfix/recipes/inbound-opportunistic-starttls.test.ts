@@ -52,4 +52,15 @@ describe.runIf(enabled).each(enabled ? proofReleases('inbound-opportunistic-star
     expect(res.stdout).toMatch(/<-\s+250[ -]STARTTLS/);
     expect(res.stdout).toMatch(/<-\s+250 2\.1\.0 Ok/);
   });
+
+  it("the page's roll back removes the settings and STARTTLS is no longer offered", async () => {
+    const res = await runShellBlock('inbound-opportunistic-starttls', 'rollback', { instance: pf! });
+    expect(res.code, res.out).toBe(0);
+    await pf!.waitForLog(/reload -- version[\s\S]*reload -- version/);
+    const { stdout } = await pf!.postconf('-n');
+    expect(stdout).not.toMatch(/^smtpd_tls_(security_level|chain_files|loglevel) =/m);
+    const ehlo = await capture('swaks', ['--server', `127.0.0.1:${pf!.ports[0]}`, '--quit-after', 'EHLO', '--ehlo', 'client.test']);
+    expect(ehlo.stdout).toMatch(/<-\s+250[ -]/);
+    expect(ehlo.stdout).not.toMatch(/STARTTLS/);
+  });
 });

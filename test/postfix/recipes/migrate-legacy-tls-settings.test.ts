@@ -212,4 +212,32 @@ ${localizeMaster(legacySubmission!, { submission: '127.0.0.1:@PORT4@' })}`,
     expect(existsSync(join(certDir, 'tls_policy.db'))).toBe(true);
     await migrated!.waitForLog(/reload -- version/);
   });
+
+  it("the page's search commands find the legacy names in main.cf and master.cf", async () => {
+    const res = await runShellBlock('migrate-legacy-tls-settings', 'find', { instance: legacy!, replacements: { '/etc/postfix/master.cf': join(legacy!.dir, 'master.cf') } });
+    expect(res.stdout).toMatch(/^smtpd_use_tls = yes$/m);
+    expect(res.stdout).toMatch(/^smtp_use_tls = yes$/m);
+    expect(res.stdout).toMatch(/^smtp_tls_per_site = /m);
+    expect(res.stdout).toMatch(/^\d+:.*-o smtpd_use_tls=no/m);
+  });
+
+  it("the page's save and roll back commands restore the legacy files", async () => {
+    const replacements = { '/etc/postfix/': `${legacy!.dir}/` };
+    const save = await runShellBlock('migrate-legacy-tls-settings', 'save', { instance: legacy!, replacements });
+    expect(save.code, save.out).toBe(0);
+    const main = readFileSync(join(legacy!.dir, 'main.cf'), 'utf8');
+    const master = readFileSync(join(legacy!.dir, 'master.cf'), 'utf8');
+    // A migration step: the level replaces the switch.
+    await capture(legacy!.command('postconf'), ['-c', legacy!.dir, '-X', 'smtpd_use_tls']);
+    await capture(legacy!.command('postconf'), ['-c', legacy!.dir, '-e', 'smtpd_tls_security_level=may']);
+    expect(readFileSync(join(legacy!.dir, 'main.cf'), 'utf8')).not.toBe(main);
+    const res = await runShellBlock('migrate-legacy-tls-settings', 'rollback', { instance: legacy!, replacements });
+    expect(res.code, res.out).toBe(0);
+    await legacy!.waitForLog(/reload -- version/);
+    expect(readFileSync(join(legacy!.dir, 'main.cf'), 'utf8')).toBe(main);
+    expect(readFileSync(join(legacy!.dir, 'master.cf'), 'utf8')).toBe(master);
+    const { stdout } = await legacy!.postconf('-n');
+    expect(stdout).toMatch(/^smtpd_use_tls = yes$/m);
+    expect(stdout).not.toMatch(/^smtpd_tls_security_level =/m);
+  });
 });

@@ -100,6 +100,16 @@ describe.runIf(enabled).each(enabled ? proofReleases('mta-sts-outbound') : [])('
     expect(countLog(client!, verified)).toBe(before + 1);
   });
 
+  it("the page's postmap query prints the daemon's answer, and nothing (exit 1) for NOTFOUND", async () => {
+    const map = { 'socketmap:inet:127.0.0.1:8461:postfix': `socketmap:inet:127.0.0.1:${sts!.port}:postfix` };
+    const found = await runShellBlock('mta-sts-outbound', 'query', { instance: client!, replacements: { ...map, 'gmail.com': hop(good) } });
+    expect(found.code, found.out).toBe(0);
+    expect(found.stdout).toBe('secure match=mx.sts.example servername=hostname\n');
+    const missing = await runShellBlock('mta-sts-outbound', 'query', { instance: client!, replacements: { ...map, 'gmail.com': 'nopolicy.example' } });
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toBe('');
+  });
+
   it('a policy daemon that is down defers mail even for destinations without a policy', async () => {
     await sts!.close();
     const d = await deliver(client!, 'user@down.test');

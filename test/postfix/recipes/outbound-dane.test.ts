@@ -88,4 +88,23 @@ describe.runIf(enabled).each(enabled ? proofReleases('outbound-dane') : [])('rec
     expect(statSync(`${file}.db`).isFile()).toBe(true);
     await client!.waitForLog(/reload -- version/);
   });
+
+  it("the page's log grep shows the warning of the transport without DNSSEC lookups", async () => {
+    const res = await runShellBlock('outbound-dane', 'log', { replacements: { '/var/log/mail.log': join(client!.dir, 'maillog') } });
+    expect(res.code, res.out).toBe(0);
+    expect(res.stdout).toMatch(/warning: \[127\.0\.0\.1\]:00\d+: dane configured with dnssec lookups disabled/);
+  });
+
+  it("the page's roll back returns to may: the former dane-only destination is then delivered", async () => {
+    const res = await runShellBlock('outbound-dane', 'rollback', { instance: client! });
+    expect(res.code, res.out).toBe(0);
+    await client!.waitForLog(/reload -- version[\s\S]*reload -- version/);
+    const { stdout } = await client!.postconf('-n');
+    expect(stdout).toMatch(/^smtp_tls_security_level = may$/m);
+    expect(stdout).not.toMatch(/^smtp_(dns_support_level|tls_policy_maps) =/m);
+    const d = await deliver(client!, 'user@partner.test');
+    expect(d.status).toBe('sent');
+    expect(d.line).toContain(`relay=127.0.0.1[127.0.0.1]:${port}`);
+    expect(d.line).not.toContain("no TLSA records");
+  });
 });

@@ -101,4 +101,31 @@ describe.runIf(enabled).each(enabled ? proofReleases('outbound-opportunistic-tls
     expect(res.stdout).toMatch(/^smtp_tls_security_level = may$/m);
     await client!.waitForLog(/reload -- version/);
   });
+
+  it("the page's before-you-start listing shows the smtp_tls settings in main.cf", async () => {
+    const res = await runShellBlock('outbound-opportunistic-tls', 'before', { instance: client! });
+    expect(res.code, res.out).toBe(0);
+    expect(res.stdout).toMatch(/^smtp_tls_security_level = may$/m);
+    expect(res.stdout).not.toContain('no smtp_tls_ settings');
+  });
+
+  it("the page's roll back removes the settings; the client then sends to the STARTTLS server in plaintext", async () => {
+    const res = await runShellBlock('outbound-opportunistic-tls', 'rollback', { instance: client! });
+    expect(res.code, res.out).toBe(0);
+    await client!.waitForLog(/reload -- version[\s\S]*reload -- version/);
+    const { stdout } = await client!.postconf('-n');
+    expect(stdout).not.toMatch(/^smtp_tls_(security_level|CAfile|loglevel|session_cache_database) =/m);
+    const listing = await runShellBlock('outbound-opportunistic-tls', 'before', { instance: client! });
+    expect(listing.stdout).toContain('no smtp_tls_ settings');
+    // The harness's compatibility_level is below 3.11 on every release, so the default is plaintext.
+    const tlsLines = new RegExp(`TLS connection established to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${tlsPort}:`);
+    const tlsBefore = countLog(client!, tlsLines);
+    const plainSessions = /disconnect from localhost\[127\.0\.0\.1\] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5/;
+    const plainBefore = countLog(sinks!.pf, plainSessions);
+    const d = await deliver(client!, 'user@tls.test');
+    expect(d.status).toBe('sent');
+    expect(d.line).toContain(`relay=127.0.0.1[127.0.0.1]:${tlsPort}`);
+    await waitForCount(sinks!.pf, plainSessions, plainBefore + 1);
+    expect(countLog(client!, tlsLines)).toBe(tlsBefore);
+  });
 });

@@ -64,7 +64,7 @@ describe.runIf(enabled).each(enabled ? proofReleases('protocols-mandatory-vs-opp
     rmSync(work, { recursive: true, force: true });
   });
 
-  it("the page's postconf commands show both protocol lists, encrypt on 587 and wrapper mode on 465", async () => {
+  it("the page's apply commands reload and show both protocol lists, encrypt on 587 and wrapper mode on 465", async () => {
     // The proof's services are named 127.0.0.1:port, not submission/submissions.
     const res = await runShellBlock('protocols-mandatory-vs-opportunistic', 'show-services', {
       instance: pf!,
@@ -75,6 +75,7 @@ describe.runIf(enabled).each(enabled ? proofReleases('protocols-mandatory-vs-opp
     expect(res.stdout).toMatch(/^smtpd_tls_mandatory_protocols = .+$/m);
     expect(res.stdout).toContain(`127.0.0.1:${port(1)}/inet/smtpd_tls_security_level = encrypt`);
     expect(res.stdout).toContain(`127.0.0.1:${port(2)}/inet/smtpd_tls_wrappermode = yes`);
+    await pf!.waitForLog(/reload -- version/);
   });
 
   it("the page's four s_client commands: TLSv1.1 refused on 587 and 465, TLSv1.2 on 587 and TLSv1.1 on 25 connect", async () => {
@@ -135,5 +136,17 @@ describe.runIf(enabled).each(enabled ? proofReleases('protocols-mandatory-vs-opp
 
   it('the pinned list "TLSv1.2" refuses TLSv1.3', async () => {
     expect(await accepted(port(5))).toEqual(['TLSv1.2']);
+  });
+
+  it("the page's roll back removes the floor: 587 and 465 accept TLSv1 and TLSv1.1 again", async () => {
+    const res = await runShellBlock('protocols-mandatory-vs-opportunistic', 'rollback', { instance: pf! });
+    expect(res.code, res.out).toBe(0);
+    await pf!.waitForLog(/reload -- version[\s\S]*reload -- version/);
+    const { stdout } = await pf!.postconf('-n');
+    expect(stdout).not.toMatch(/^smtpd_tls_mandatory_protocols =/m);
+    // Give the master time to replace the old smtpd processes, then probe.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await accepted(port(1))).toEqual(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']);
+    expect(await accepted(port(2), true)).toEqual(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']);
   });
 });
