@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,8 @@ describe.runIf(enabled).each(enabled ? proofReleases('relayhost-tls-sasl') : [])
   let implicit: SaslRelay | undefined;
   let client587: PostfixInstance | undefined;
   let client465: PostfixInstance | undefined;
+  let before: PostfixInstance | undefined;
+  let common: Record<string, string> = {};
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'pf-sasl-'));
@@ -31,7 +33,7 @@ describe.runIf(enabled).each(enabled ? proofReleases('relayhost-tls-sasl') : [])
     const hop465 = `[127.0.0.1]:${implicit.port}`;
     const table = await installPolicy(work, substitute(passwd, { '[smtp.example.com]:587': hop587 })
       + substitute(passwd, { '[smtp.example.com]:587': hop465 }), 'sasl_passwd', release);
-    const common = { '/etc/ssl/certs/ca-certificates.crt': pki.caCert, 'hash:/etc/postfix/sasl_passwd': table };
+    common = { '/etc/ssl/certs/ca-certificates.crt': pki.caCert, 'hash:/etc/postfix/sasl_passwd': table };
     client587 = await startClient({
       release,
       main: substitute(blockTitled(SLUG, '/etc/postfix/main.cf').text, { ...common, '[smtp.example.com]:587': hop587 }),
@@ -48,7 +50,7 @@ wrapped587 unix - - n - - smtp -o smtp_tls_wrappermode=yes`,
   });
 
   afterAll(async () => {
-    await Promise.allSettled([client587?.stop(), client465?.stop(), starttls?.close(), implicit?.close()]);
+    await Promise.allSettled([client587?.stop(), client465?.stop(), before?.stop(), starttls?.close(), implicit?.close()]);
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -100,5 +102,33 @@ wrapped587 unix - - n - - smtp -o smtp_tls_wrappermode=yes`,
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(`${file}.db`).mode & 0o777).toBe(0o600);
     await client587!.waitForLog(/reload -- version/);
+  });
+
+  it("the page's backup, 587 settings and roll back on a host without the change: AUTH inside TLS, then neither", async () => {
+    const hop587 = `[127.0.0.1]:${starttls!.port}`;
+    before = await startClient({ release, main: '', routes: { 'routed.test': hop587 } });
+    const etc = { '/etc/postfix': before.dir };
+    const saved = await runShellBlock('relayhost-tls-sasl', 'backup', { instance: before, replacements: etc });
+    expect(saved.code, saved.out).toBe(0);
+    const original = readFileSync(join(before.dir, 'main.cf'), 'utf8');
+    appendFileSync(join(before.dir, 'main.cf'), `\n${substitute(blockTitled(SLUG, '/etc/postfix/main.cf').text, { ...common, '[smtp.example.com]:587': hop587 })}\n`);
+    const file = join(work, 'before_sasl_passwd');
+    writeFileSync(file, substitute(textBlockTitled(SLUG, '/etc/postfix/sasl_passwd'), { '[smtp.example.com]:587': hop587 }), { mode: 0o644 });
+    const built = await runShellBlock('relayhost-tls-sasl', 'build-passwd', { instance: before, replacements: { '/etc/postfix/sasl_passwd': file } });
+    expect(built.code, built.out).toBe(0);
+    await before.waitForLog(/reload -- version/);
+    const sent = await deliver(before, 'someone@routed.test');
+    expect(sent.status).toBe('sent');
+    expect(starttls!.events.at(-1)).toMatchObject({ tls: true, authOk: true, delivered: true });
+
+    const res = await runShellBlock('relayhost-tls-sasl', 'rollback', { instance: before, replacements: etc });
+    expect(res.code, res.out).toBe(0);
+    expect(readFileSync(join(before.dir, 'main.cf'), 'utf8')).toBe(original);
+    await before.waitForLog(/reload -- version[\s\S]*reload -- version/);
+    const refused = await deliver(before, 'other@routed.test');
+    expect(refused.status).toBe('bounced');
+    expect(refused.line).toContain('530 5.7.0 Authentication required');
+    expect(starttls!.events.at(-1)).toMatchObject({ tls: false, delivered: false });
+    expect(starttls!.events.at(-1)!.authUser).toBeUndefined();
   });
 });

@@ -15,6 +15,7 @@ describe.runIf(enabled).each(enabled ? proofReleases('rsa-and-ecdsa-chain-files'
   let misordered: PostfixInstance | undefined;
   let work = '';
   let caCert = '';
+  let rsa: { key: string; cert: string };
   const probe = async (args: string[]) => {
     const res = await starttlsProbe(pf!.ports[0]!, ['-CAfile', caCert, '-verify_hostname', NAME, '-verify_return_error', ...args]);
     return res.stdout + res.stderr;
@@ -29,7 +30,7 @@ describe.runIf(enabled).each(enabled ? proofReleases('rsa-and-ecdsa-chain-files'
     const pki = createPki(work);
     caCert = pki.caCert;
     const ec = pki.server(NAME, 'ecdsa');
-    const rsa = pki.server(NAME, 'rsa');
+    rsa = pki.server(NAME, 'rsa');
     const { main } = recipeBlocks('rsa-and-ecdsa-chain-files');
     pf = await startPostfix({
       release,
@@ -120,5 +121,17 @@ describe.runIf(enabled).each(enabled ? proofReleases('rsa-and-ecdsa-chain-files'
     expect((await pf!.postconf('-n')).stdout).not.toMatch(/^smtpd_tls_(cert|key|eccert|eckey)_file =/m);
     await pf!.waitForLog(/reload -- version/);
     expect(await probe(['-tls1_3', '-sigalgs', 'ECDSA+SHA256'])).toMatch(/Signature type: ECDSA/);
+  });
+
+  it("the page's roll back keeps only the RSA pair: ECDSA-only clients fail, RSA clients still connect", async () => {
+    const res = await runShellBlock('rsa-and-ecdsa-chain-files', 'rollback', { instance: pf!, replacements: {
+      '/etc/letsencrypt/live/mail.example.com-rsa/privkey.pem': rsa.key,
+      '/etc/letsencrypt/live/mail.example.com-rsa/fullchain.pem': rsa.cert,
+    } });
+    expect(res.code, res.out).toBe(0);
+    expect((await pf!.postconf('-h', 'smtpd_tls_chain_files')).stdout.trim()).toBe(`${rsa.key}, ${rsa.cert}`);
+    await pf!.waitForLog(/reload -- version[\s\S]*reload -- version/);
+    expect(await probe(['-tls1_3', '-sigalgs', 'ECDSA+SHA256'])).not.toMatch(/Signature type: ECDSA/);
+    expect(await probe(['-tls1_3', '-sigalgs', 'RSA-PSS+SHA256'])).toMatch(/Signature type: RSA-PSS/);
   });
 });

@@ -154,4 +154,15 @@ describe.runIf(enabled).each(enabled ? proofReleases('sni-multiple-domains') : [
     expect(out).toMatch(/Peer certificate: CN = mail\.example\.net/);
     expect(out).toMatch(/Verification: OK/);
   });
+
+  it("the page's roll back removes the table from main.cf: mail.example.net gets the default certificate again", async () => {
+    expect(await subjectFor('mail.example.net')).toBe('mail.example.net');
+    const res = await runShellBlock('sni-multiple-domains', 'rollback', { instance: pf! });
+    expect(res.code, res.out).toBe(0);
+    expect((await pf!.postconf('-n')).stdout).not.toMatch(/^tls_server_sni_maps/m);
+    const deadline = Date.now() + 10_000;
+    let subject: string | undefined;
+    while (Date.now() < deadline && (subject = await subjectFor('mail.example.net')) !== 'mail.example.com') await new Promise((r) => setTimeout(r, 250));
+    expect(subject).toBe('mail.example.com');
+  });
 });

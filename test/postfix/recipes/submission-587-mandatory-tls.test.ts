@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,25 @@ function dialogue(port: number, commands: string[], timeoutMs = 10_000): Promise
   });
 }
 
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+async function waitListening(port: number, want: boolean, timeoutMs = 15_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let now = await listening(port);
+  while (now !== want && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    now = await listening(port);
+  }
+  return now;
+}
+
 const probe = (port: number, args: string[]) =>
   run('openssl', ['s_client', '-starttls', 'smtp', '-connect', `127.0.0.1:${port}`, '-brief', ...args]);
 const swaks = (port: number, args: string[]) =>
@@ -63,11 +82,19 @@ describe.runIf(enabled).each(enabled ? proofReleases('submission-587-mandatory-t
         '/etc/postfix/tls/mail.fullchain.pem': cert,
         'smtpd_sasl_path = private/auth': `smtpd_sasl_path = ${socket}`,
       }),
-      master: `127.0.0.1:@PORT@ inet n - n - - smtpd\n${localizeMaster(master, { submission: '127.0.0.1:@PORT2@' })}
+      // Before the change: port 25 (and the test's own ">=TLSv1.2" variant), no submission service yet.
+      master: `127.0.0.1:@PORT@ inet n - n - - smtpd
 ${localizeMaster(master, { submission: '127.0.0.1:@PORT3@' }).replace('syslog_name=postfix/submission', 'syslog_name=postfix/minmax')}
   -o smtpd_tls_mandatory_protocols=>=TLSv1.2`,
     });
     [mx, submission, minMax] = pf.ports as [number, number, number];
+    // The page's steps: save both files, add the submission entry, `postfix check && postfix reload`.
+    const backup = await runShellBlock('submission-587-mandatory-tls', 'backup', { instance: pf, replacements: { '/etc/postfix': pf.dir } });
+    expect(backup.code, backup.out).toBe(0);
+    appendFileSync(join(pf.dir, 'master.cf'), `\n${localizeMaster(master, { submission: `127.0.0.1:${submission}` })}\n`);
+    const applied = await runShellBlock('submission-587-mandatory-tls', 'apply', { instance: pf, replacements: { 'submission/inet': `127.0.0.1:${submission}/inet` } });
+    expect(applied.code, applied.out).toBe(0);
+    expect(await waitListening(submission, true)).toBe(true);
   });
 
   afterAll(async () => {
@@ -156,5 +183,15 @@ ${localizeMaster(master, { submission: '127.0.0.1:@PORT3@' }).replace('syslog_na
   it('still accepts TLSv1.1 on the opportunistic port 25 service', async () => {
     const res = await probe(mx, ['-tls1_1', '-cipher', 'DEFAULT:@SECLEVEL=0']);
     expect(res.out).toMatch(/Protocol version: TLSv1\.1/);
+  });
+
+  it("the page's roll back restores the saved main.cf and master.cf; port 587 stops listening, port 25 stays", async () => {
+    const res = await runShellBlock('submission-587-mandatory-tls', 'rollback', { instance: pf!, replacements: { '/etc/postfix': pf!.dir } });
+    expect(res.code, res.out).toBe(0);
+    expect(readFileSync(join(pf!.dir, 'master.cf'), 'utf8')).toBe(readFileSync(join(pf!.dir, 'master.cf.before-587'), 'utf8'));
+    expect(readFileSync(join(pf!.dir, 'main.cf'), 'utf8')).toBe(readFileSync(join(pf!.dir, 'main.cf.before-587'), 'utf8'));
+    expect(await waitListening(submission, false)).toBe(false);
+    const [banner] = await dialogue(mx, ['QUIT']);
+    expect(banner).toMatch(/^220 /);
   });
 });

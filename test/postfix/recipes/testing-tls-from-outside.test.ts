@@ -168,4 +168,25 @@ smtpd_tls_security_level = may
   it('logs each probe on the server at the page\'s loglevel 1', async () => {
     await pf!.waitForLog(/(Anonymous TLS connection established from localhost\[127\.0\.0\.1\][^\n]*\n[\s\S]*){8}/);
   });
+
+  it("the page's apply commands set smtpd_tls_loglevel = 1 and reload", async () => {
+    const res = await runShellBlock('testing-tls-from-outside', 'apply', { instance: pf! });
+    expect(res.code, res.out).toBe(0);
+    expect((await pf!.postconf('-h', 'smtpd_tls_loglevel')).stdout.trim()).toBe('1');
+    await pf!.waitForLog(/reload -- version/);
+  });
+
+  it("the page's roll back returns to the default 0: a new TLS session leaves no summary line", async () => {
+    const res = await runShellBlock('testing-tls-from-outside', 'rollback', { instance: pf! });
+    expect(res.code, res.out).toBe(0);
+    expect((await pf!.postconf('-n')).stdout).not.toMatch(/^smtpd_tls_loglevel/m);
+    expect((await pf!.postconf('-h', 'smtpd_tls_loglevel')).stdout.trim()).toBe('0');
+    await pf!.waitForLog(/reload -- version[\s\S]*reload -- version/);
+    await new Promise((r) => setTimeout(r, 500));
+    const before = (pf!.log().match(/TLS connection established from/g) ?? []).length;
+    const probe = await sClient(mx, ['-starttls', 'smtp', '-brief']);
+    expect(probe.stdout + probe.stderr).toMatch(/Protocol version: TLSv1\.3/);
+    await pf!.waitForLog(/disconnect from localhost\[127\.0\.0\.1\][^\n]*\n(?![\s\S]*connect from)/);
+    expect((pf!.log().match(/TLS connection established from/g) ?? []).length).toBe(before);
+  });
 });

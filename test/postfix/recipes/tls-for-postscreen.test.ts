@@ -102,4 +102,20 @@ describe.runIf(enabled).each(enabled ? proofReleases('tls-for-postscreen') : [])
     const second = await swaks(split!.ports[0]!, false);
     expect(second).toMatch(/<-\s+250-STARTTLS/);
   });
+
+  it("after the page's roll back a new client passes in its first session, with STARTTLS from smtpd", async () => {
+    const res = await runShellBlock('tls-for-postscreen', 'rollback', { instance: pf! });
+    expect(res.code, res.out).toBe(0);
+    expect((await pf!.postconf('-n')).stdout).not.toMatch(/^postscreen_pipelining_enable/m);
+    await pf!.waitForLog(/reload -- version[\s\S]*reload -- version/);
+    await new Promise((r) => setTimeout(r, 500));
+    // 127.0.0.2 is a client postscreen has never seen.
+    const out = (await capture('swaks', ['--server', `127.0.0.1:${pf!.ports[0]}`, '--local-interface', '127.0.0.2', '--tls',
+      '--from', 'you@example.org', '--to', 'postmaster@example.com', '--quit-after', 'RCPT'])).stdout;
+    expect(out).toMatch(/<~\s+250 2\.1\.5 Ok/);
+    expect(out).not.toMatch(/450 4\.3\.2/);
+    await pf!.waitForLog(/postfix\/postscreen\[\d+\]: PASS NEW \[127\.0\.0\.2\]/);
+    await pf!.waitForLog(/postfix\/smtpd\[\d+\]: Anonymous TLS connection established from [^\n]*\[127\.0\.0\.2\]/);
+    expect(pf!.log()).not.toMatch(/postfix\/tlsproxy\[\d+\]: Anonymous TLS connection established from \[127\.0\.0\.2\]/);
+  });
 });

@@ -132,4 +132,24 @@ withcert unix - - n - - smtp -o smtp_tls_chain_files=${clientCert.key},${clientC
     expect(res.stdout).toMatch(/^smtpd_tls_loglevel = \d\nsmtp_tls_loglevel = 1\nsmtpd_tls_received_header = \S+\n/);
     for (const status of ['Untrusted', 'Trusted', 'Verified']) expect(res.stdout).toMatch(new RegExp(`^ +\\d+ ${status} TLS connection established to$`, 'm'));
   });
+
+  it("the page's apply command reloads; its roll back leaves a new inbound session on the listener unlogged", async () => {
+    const applied = await runShellBlock('tls-logging', 'apply', { instance: mx! });
+    expect(applied.code, applied.out).toBe(0);
+    await mx!.waitForLog(/reload -- version/);
+    const service = `127.0.0.1:${mx!.ports[0]}/inet`;
+    const res = await runShellBlock('tls-logging', 'rollback', { instance: mx!, replacements: { 'smtp/inet': service } });
+    expect(res.code, res.out).toBe(0);
+    expect((await mx!.postconf('-P')).stdout).not.toMatch(/smtpd_tls_loglevel/);
+    expect((await mx!.postconf('-n')).stdout).not.toMatch(/^(smtpd?_tls_loglevel|smtpd_tls_received_header) =/m);
+    await mx!.waitForLog(/reload -- version[\s\S]*reload -- version/);
+    await new Promise((r) => setTimeout(r, 500));
+    const summaries = (mx!.log().match(/TLS connection established from/g) ?? []).length;
+    const traces = (mx!.log().match(/setting up TLS connection from/g) ?? []).length;
+    const out = await swaks(mx!.ports[0]!, 'user@remote.example');
+    expect(out.stdout).toMatch(/TLS started with cipher TLSv1\.3/);
+    await mx!.waitForLog(/remote\.example>[^\n]*\n[\s\S]*disconnect from localhost\[127\.0\.0\.1\][^\n]*\n(?![\s\S]*connect from)/);
+    expect((mx!.log().match(/TLS connection established from/g) ?? []).length).toBe(summaries);
+    expect((mx!.log().match(/setting up TLS connection from/g) ?? []).length).toBe(traces);
+  });
 });

@@ -99,4 +99,14 @@ describe.runIf(enabled).each(enabled ? proofReleases('tls-policy-table') : [])('
     expect(res.stdout).toBe('verify match=relay.example.net\n');
     await client!.waitForLog(/reload -- version/);
   });
+
+  it("after the page's roll back the next hop with a \"none\" entry gets STARTTLS again", async () => {
+    const res = await runShellBlock('tls-policy-table', 'rollback', { instance: client! });
+    expect(res.code, res.out).toBe(0);
+    expect((await client!.postconf('-n')).stdout).not.toMatch(/^smtp_tls_policy_maps/m);
+    await client!.waitForLog(/reload -- version[\s\S]*reload -- version/);
+    const before = countLog(client!, new RegExp(`TLS connection established to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${tlsPort}:`));
+    expect((await deliver(client!, 'again@none.test')).status).toBe('sent');
+    await waitForCount(client!, new RegExp(`TLS connection established to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${tlsPort}:`), before + 1);
+  });
 });

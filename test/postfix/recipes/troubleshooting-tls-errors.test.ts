@@ -35,6 +35,7 @@ describe.runIf(enabled).each(enabled ? proofReleases('troubleshooting-tls-errors
   let badKeyFile = '';
   let ecKey = '';
   let ecCert = '';
+  let dualChain = '';
 
   beforeAll(async () => {
     certDir = mkdtempSync(join(tmpdir(), 'pf-pki-'));
@@ -44,6 +45,7 @@ describe.runIf(enabled).each(enabled ? proofReleases('troubleshooting-tls-errors
     badKeyFile = pki.server('other.test.example', 'ecdsa').key;
     ecKey = ec.key;
     ecCert = ec.cert;
+    dualChain = `${ec.key}, ${ec.cert}, ${rsa.key}, ${rsa.cert}`;
     const { main } = recipeBlocks('troubleshooting-tls-errors');
     pf = await startPostfix({
       release,
@@ -166,6 +168,33 @@ vfy unix - - n - - smtp -o smtp_tls_security_level=verify`,
     } });
     expect(res.out).toMatch(/Protocol version: TLSv1\.2/);
     expect(res.out).toMatch(/Ciphersuite: ECDHE-RSA-AES128-GCM-SHA256/);
-    await pf!.waitForLog(/reload -- version/);
+    expect(res.out).toMatch(/SSL_accept error|TLS library problem/);
+  });
+
+  it("the page's backup, apply and roll back: the RSA chain fixes an RSA-only client, the roll back brings the failure back", async () => {
+    const etc = { replacements: { '/etc/postfix': pf!.dir } };
+    // The broken state: an ECDSA certificate alone.
+    await pf!.postconf('-e', `smtpd_tls_chain_files = ${ecKey}, ${ecCert}`);
+    const saved = await runShellBlock('troubleshooting-tls-errors', 'backup', { instance: pf!, ...etc });
+    expect(saved.code, saved.out).toBe(0);
+    // The fix from the page: its dual-chain main.cf block.
+    await pf!.postconf('-e', `smtpd_tls_chain_files = ${dualChain}`);
+    const applied = await runShellBlock('troubleshooting-tls-errors', 'apply', { instance: pf! });
+    expect(applied.code, applied.out).toBe(0);
+    const untilReloaded = async (ok: boolean) => {
+      const deadline = Date.now() + 10_000;
+      let out = '';
+      for (;;) {
+        out = (await starttlsProbe(fixed, rsaOnlyClient)).stderr;
+        if (/Ciphersuite: ECDHE-RSA-AES128-GCM-SHA256/.test(out) === ok || Date.now() > deadline) return out;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    expect(await untilReloaded(true)).toMatch(/Ciphersuite: ECDHE-RSA-AES128-GCM-SHA256/);
+    const rolled = await runShellBlock('troubleshooting-tls-errors', 'rollback', { instance: pf!, ...etc });
+    expect(rolled.code, rolled.out).toBe(0);
+    expect((await pf!.postconf('-h', 'smtpd_tls_chain_files')).stdout.trim()).toBe(`${ecKey}, ${ecCert}`);
+    expect(await untilReloaded(false)).toMatch(/sslv3 alert handshake failure/);
+    await pf!.waitForLog(/no shared cipher[\s\S]*reload -- version[\s\S]*reload -- version[\s\S]*no shared cipher/);
   });
 });

@@ -127,4 +127,14 @@ describe.runIf(enabled).each(enabled ? proofReleases('verify-and-secure-levels')
     expect(res.stdout).toBe('secure match=.partner.example\n');
     await client!.waitForLog(/reload -- version/);
   });
+
+  it("after the page's roll back the server with the wrong name gets the mail at the level may", async () => {
+    const res = await runShellBlock('verify-and-secure-levels', 'rollback', { instance: client! });
+    expect(res.code, res.out).toBe(0);
+    expect((await client!.postconf('-n')).stdout).not.toMatch(/^smtp_tls_policy_maps/m);
+    await client!.waitForLog(/reload -- version[\s\S]*reload -- version/);
+    const d = await deliver(client!, 'again@wrong.test');
+    expect(d.status).toBe('sent');
+    expect(d.line).toContain(`relay=127.0.0.1[127.0.0.1]:${wrongName}`);
+  });
 });

@@ -373,4 +373,34 @@ smtp_log_tls_feature_status = yes
       else expect(held).not.toMatch(/Require-TLS-ESMTP/);
     });
   });
+
+  it("the page's apply command and roll back: the TLS-Required opt-out and the TLSRPT setting are gone after the reload", async () => {
+    const applied = await runShellBlock('whats-new-since-3-8', 'apply', { instance: strict! });
+    expect(applied.code, applied.out).toBe(0);
+    for (const pf of [strict!, client!]) {
+      const res = await runShellBlock('whats-new-since-3-8', 'rollback', { instance: pf });
+      expect(res.code, res.out).toBe(0);
+      expect((await pf.postconf('-n')).stdout).not.toMatch(/^(smtp_tlsrpt_enable|smtp_tlsrpt_socket_name|tls_required_enable) =/m);
+      await waitForCount(pf, /reload -- version/, pf === strict ? 2 : 1);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    // tls_required_enable is back at its default (yes): the header lowers the mandatory route to may again.
+    const d = await waitForDelivery(strict!, await injectWith(strict!, 'user@must.test', { subject: 'tls-required rolled back', headers: ['TLS-Required: no'] }));
+    expect(d.status).toBe('sent');
+    // smtp_tlsrpt_enable is back at no: a delivery logs no TLSRPT warning.
+    const warnings = countLog(client!, /TLSRPT is selected, but TLSRPT is not compiled in/);
+    expect((await waitForDelivery(client!, await injectWith(client!, 'user@tls.test', { subject: 'tlsrpt rolled back' }))).status).toBe('sent');
+    expect(countLog(client!, /TLSRPT is selected, but TLSRPT is not compiled in/)).toBe(warnings);
+  });
+
+  it("the page's raw-public-key roll back drops smtp_tls_enable_rpk; the public-key pin still delivers", async () => {
+    const res = await runShellBlock('whats-new-since-3-8', 'rollback-rpk', { instance: client! });
+    expect(res.code, res.out).toBe(0);
+    const services = (await client!.postconf('-P')).stdout;
+    expect(services).toMatch(/^relay-rpk\/unix\/smtp_tls_security_level = fingerprint$/m);
+    expect(services).not.toMatch(/^relay-rpk\/unix\/smtp_tls_enable_rpk/m);
+    await waitForCount(client!, /reload -- version/, 2);
+    const d = await waitForDelivery(client!, await injectWith(client!, 'user@rpk.test', { subject: 'rpk rolled back' }));
+    expect(d.status).toBe('sent');
+  });
 });
