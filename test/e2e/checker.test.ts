@@ -68,6 +68,9 @@ describe.runIf(baseUrl)('config checker page', () => {
     expect(text).toMatch(/Fix: /);
     await expect(finding.locator('a[href="/rules/unknown-parameter/"]').count()).resolves.toBe(1);
     await expect(page.locator('.finding', { hasText: 'tls-required-on-mx' }).count()).resolves.toBe(1);
+    // The page's styles reach the findings its script creates: the severity badge is coloured.
+    const badge = await finding.locator('.badge').evaluate((b) => getComputedStyle(b).backgroundColor);
+    expect(badge).not.toMatch(/^(transparent|rgba\(0, 0, 0, 0\))$/);
     // The browser may fetch the site's favicon lazily; nothing else may be requested while checking (the
     // worker that runs the check was loaded with the page).
     expect(requests.filter((u) => !u.endsWith('/favicon.svg'))).toEqual([]);
