@@ -24,3 +24,10 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 $SUDO apt-get update -qq
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+# Tests run their own throwaway Dovecot and unbound; on a host with systemd, do not leave the packages'
+# system services running (unbound would otherwise answer DNS on localhost for the whole machine).
+if [ -d /run/systemd/system ]; then
+  for unit in dovecot.service unbound.service unbound-resolvconf.service; do
+    $SUDO systemctl disable --now "$unit" >/dev/null 2>&1 || true
+  done
+fi
