@@ -18,6 +18,9 @@ import { masterCfSyntax } from './master-cf-syntax.ts';
 import { md5Fingerprint } from './md5-fingerprint.ts';
 import { opportunisticSettingUnused } from './opportunistic-setting-unused.ts';
 import { opportunisticTlsTooStrict } from './opportunistic-tls-too-strict.ts';
+import { opportunisticTlsFloorRaised } from './opportunistic-tls-floor-raised.ts';
+import { cipherlistRedefined } from './cipherlist-redefined.ts';
+import { postQuantumKeyShareUpfront } from './post-quantum-key-share-upfront.ts';
 import { parameterNotAvailable } from './parameter-not-available.ts';
 import { parameterWrongService } from './parameter-wrong-service.ts';
 import { policyDuplicateDestination } from './policy-duplicate-destination.ts';
@@ -79,8 +82,11 @@ export const rules: readonly Rule[] = [
   protocolsExcludeTls13,
   mandatoryProtocolsWeaker,
   opportunisticTlsTooStrict,
+  opportunisticTlsFloorRaised,
   weakCipherGrade,
   unknownCipherName,
+  cipherlistRedefined,
+  postQuantumKeyShareUpfront,
   mandatorySettingUnused,
   opportunisticSettingUnused,
   parameterWrongService,

@@ -15,7 +15,7 @@ export const protocolsAllowLegacy: Rule = {
   example: {
     file: 'main',
     bad: 'smtp_tls_security_level = may\nsmtp_tls_protocols = !SSLv2, !SSLv3',
-    good: 'smtp_tls_security_level = may\n# delete the protocols line (default: >=TLSv1), or\nsmtp_tls_protocols = >=TLSv1.2',
+    good: 'smtp_tls_security_level = may\n# delete the protocols line (default: >=TLSv1)',
   },
   check: ({ config }) => {
     const out: RuleFinding[] = [];
@@ -27,7 +27,8 @@ export const protocolsAllowLegacy: Rule = {
       out.push({
         file: s.file, ...s.positionOf(0), parameter: s.policy ? null : s.parameter,
         message: `${settingName(s)} = ${JSON.stringify(s.value)} still allows ${listNames(legacy)} (deprecated by RFC 8996). For opportunistic TLS that is better than plaintext, but the setting only repeats what Postfix does anyway.`,
-        fix: `Delete the line to use the default, or raise the floor with ${s.policy ? 'protocols=>=TLSv1.2' : `${s.parameter} = >=TLSv1.2`} if your peers allow it.`,
+        // Not ">=TLSv1.2": on opportunistic TLS that floor sends old peers to plaintext (opportunistic-tls-floor-raised).
+        fix: s.policy ? 'Drop the protocols= attribute from this entry to use smtp_tls_protocols.' : 'Delete the line to use the default.',
       });
     }
     return out;

@@ -15,7 +15,7 @@ export const protocolsExcludeTls13: Rule = {
   example: {
     file: 'main',
     bad: 'smtp_tls_security_level = may\nsmtp_tls_protocols = TLSv1.2',
-    good: 'smtp_tls_security_level = may\nsmtp_tls_protocols = >=TLSv1.2',
+    good: 'smtp_tls_security_level = may\n# smtp_tls_protocols stays at its default, a floor without a ceiling',
   },
   check: ({ config, facts, version }) => {
     const newest = newestProtocol(facts);
@@ -28,7 +28,10 @@ export const protocolsExcludeTls13: Rule = {
       out.push({
         file: s.file, ...s.positionOf(0), parameter: s.policy ? null : s.parameter,
         message: `${settingName(s)} = ${JSON.stringify(s.value)} enables ${listNames(enabled)} but not ${newest.name}, which Postfix ${newest.postfix_since}+ supports.`,
-        fix: `Set a floor instead, e.g. ${s.policy ? 'protocols=>=TLSv1.2' : `${s.parameter} = >=TLSv1.2`}.`,
+        // Where TLS is optional the floor stays at the default (opportunistic-tls-floor-raised explains why).
+        fix: s.mandatory
+          ? `Set a floor instead, e.g. ${s.policy ? 'protocols=>=TLSv1.2' : `${s.parameter} = >=TLSv1.2`}.`
+          : s.policy ? 'Drop the protocols= attribute from this entry to use smtp_tls_protocols.' : 'Delete the line: the default sets a floor and no ceiling.',
       });
     }
     return out;

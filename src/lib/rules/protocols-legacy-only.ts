@@ -28,7 +28,9 @@ export const protocolsLegacyOnly: Rule = {
       out.push({
         file: s.file, ...s.positionOf(0), parameter: s.policy ? null : s.parameter,
         message: `${settingName(s)} = ${JSON.stringify(s.value)} enables only ${listNames(enabled)}; ${listNames(modern)} are excluded, so every session uses deprecated protocols and peers that refuse them cannot connect.`,
-        fix: `Allow ${listNames(modern)}, e.g. ${s.policy ? 'protocols=>=TLSv1.2' : `${s.parameter} = >=TLSv1.2`} (Postfix 3.6+).`,
+        fix: s.mandatory
+          ? `Allow ${listNames(modern)}, e.g. ${s.policy ? 'protocols=>=TLSv1.2' : `${s.parameter} = >=TLSv1.2`} (Postfix 3.6+).`
+          : `Allow ${listNames(modern)}: ${s.policy ? 'drop the protocols= attribute from this entry' : 'delete the line to use the default'}, which keeps the old versions for peers that have nothing newer.`,
       });
     }
     return out;
