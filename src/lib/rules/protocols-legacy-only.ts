@@ -10,7 +10,8 @@ export const protocolsLegacyOnly: Rule = {
   description:
     'A protocol list that enables nothing newer than TLSv1.1 (for example "TLSv1" alone, or excluding TLSv1.2 and '
     + 'TLSv1.3) forces every session onto deprecated protocols (RFC 8996), and peers that have disabled them cannot '
-    + 'connect at all. Enable TLSv1.2 and TLSv1.3.',
+    + 'connect at all: OpenSSL 3 at its default security level refuses them, and so does Postfix itself where it '
+    + 'verifies the peer. Where TLS is required, that mail is refused or deferred. Enable TLSv1.2 and TLSv1.3.',
   example: {
     file: 'main',
     bad: 'smtp_tls_security_level = may\nsmtp_tls_protocols = TLSv1',
@@ -22,8 +23,8 @@ export const protocolsLegacyOnly: Rule = {
       const enabled = s.list.enabled;
       if (s.used === 'no' || s.list.unknown.length > 0 || enabled.length === 0) continue;
       if (enabled.some((p) => p.status === 'recommended')) continue;
-      // A TLS-required list that OpenSSL 3 cannot use at all is an outage (no-usable-protocol).
-      if (s.mandatory && s.used === 'yes' && !enabled.some((p) => p.openssl3_default)) continue;
+      // A TLS-required list of SSL versions alone is an outage (no-usable-protocol).
+      if (s.mandatory && s.used === 'yes' && enabled.every((p) => p.status === 'broken')) continue;
       const modern = s.list.all.filter((p) => p.status === 'recommended');
       out.push({
         file: s.file, ...s.positionOf(0), parameter: s.policy ? null : s.parameter,
