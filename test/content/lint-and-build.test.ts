@@ -53,8 +53,11 @@ describe('a recipe block with a misspelt parameter', () => {
   cpSync(join(root, 'content'), copy, { recursive: true });
   const recipe = join(copy, 'recipes/inbound-opportunistic-starttls.md');
   const text = readFileSync(recipe, 'utf8');
-  const line = text.split('\n').findIndex((l) => l.startsWith('smtpd_tls_security_level = may')) + 1;
-  writeFileSync(recipe, text.replace('smtpd_tls_security_level = may', 'smtpd_tls_security_levle = may'));
+  const lines = text.split('\n');
+  const line = lines.findIndex((l) => l.startsWith('smtpd_tls_security_level = may')) + 1;
+  // Misspell the setting in the config block itself (the prose mentions the same setting earlier).
+  lines[line - 1] = lines[line - 1]!.replace('smtpd_tls_security_level', 'smtpd_tls_security_levle');
+  writeFileSync(recipe, lines.join('\n'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('fails the site build naming the recipe file, the line and the finding', () => {

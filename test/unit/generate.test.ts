@@ -193,10 +193,13 @@ describe('generate(): the mistakes it does not make', () => {
 });
 
 describe('generate(): the matrix check has teeth', () => {
-  // The same mistakes added to a generated configuration are caught by the engine where it has a rule for them.
-  // It has none (yet) for a TLS 1.2 floor on opportunistic TLS, a rewritten tls_medium_cipherlist or a post-quantum
-  // group first in tls_eecdh_auto_curves: the tests above hold the generator to those.
+  // The same mistakes added to a generated configuration are caught by the engine: each of the popular
+  // generator's mistakes the issue lists has a rule.
   it.each([
+    ['3.11', ['mx'], 'smtpd_tls_protocols = >=TLSv1.2', 'opportunistic-tls-floor-raised'],
+    ['3.11', ['send-only'], 'smtp_tls_protocols = >=TLSv1.2', 'opportunistic-tls-floor-raised'],
+    ['3.11', ['mx'], 'tls_medium_cipherlist = ECDHE+AESGCM', 'cipherlist-redefined'],
+    ['3.11', ['send-only'], 'tls_eecdh_auto_curves = X25519MLKEM768 X25519 prime256v1', 'post-quantum-key-share-upfront'],
     ['3.11', ['mx'], 'smtpd_tls_mandatory_protocols = >=TLSv1.2', 'mandatory-setting-unused'],
     ['3.11', ['send-only'], 'smtp_tls_mandatory_protocols = >=TLSv1.2', 'mandatory-setting-unused'],
     ['3.7', ['mx'], 'tls_ffdhe_auto_groups = ffdhe3072', 'parameter-not-available'],

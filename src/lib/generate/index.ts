@@ -392,8 +392,8 @@ export function generate(facts: Facts, options: GenerateOptions): GenerateResult
   }
   b.why('tls_medium_cipherlist, tls_high_cipherlist', 'Never rewrite the cipher lists themselves: each grade is an OpenSSL cipher expression that every service using the grade shares, port 25 included, and OpenSSL decides what it contains as it evolves. A hand-written list freezes today\'s choice everywhere; choose a grade per setting (e.g. smtpd_tls_mandatory_ciphers = high) instead.');
   b.why('tls_eecdh_auto_curves', openssl === '3.5'
-    ? 'Left at the default. OpenSSL 3.5 offers post-quantum hybrid groups (X25519MLKEM768); do not put one first in this list: peers without it need an extra round trip, and older Postfix or OpenSSL reject or skip the unknown name.'
-    : 'Left at the default; do not put post-quantum groups first (OpenSSL before 3.5 does not know them).');
+    ? 'Left at the default. A post-quantum hybrid group (X25519MLKEM768) first in this list, with no "*", makes OpenSSL 3.5 send its key share, about 1.2 kB, in every first handshake, and peers without it then need an extra round trip. Postfix 3.11\'s own default marks it with "?" and lets OpenSSL choose the first key shares, so the hybrid is used where the peer has it. Postfix before 3.10 skips such names in this list.'
+    : 'Left at the default; post-quantum hybrid groups need OpenSSL 3.5 or later, and older libraries skip their names.');
   if (b.has('tls_ffdhe_auto_groups')) b.why('tls_ffdhe_auto_groups', `Left at the default (${b.defaultOf('tls_ffdhe_auto_groups')}): finite-field groups matter only for peers without elliptic curves.`);
   else b.why('tls_ffdhe_auto_groups', `Postfix ${version} does not have it (3.8 and later); nothing replaces it.`, parameterPath('tls_ffdhe_auto_groups'));
   if (compareVersions(compatibilityLevel, '3.6') < 0 && /^[012]$/.test(compatibilityLevel)) {
