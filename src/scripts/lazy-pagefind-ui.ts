@@ -8,7 +8,7 @@
 import stylesheetUrl from '../styles/pagefind-ui.css?url';
 import { logToFragment } from '../lib/explain/fragment.ts';
 import { parameterPath } from '../lib/urls.ts';
-import { logLineMessage, nearMissName, queryWords, rankByWords } from '../lib/search/query.ts';
+import { leadWithNamed, logLineMessage, nearMissName, queryWords, rankByWords } from '../lib/search/query.ts';
 
 function addStylesheet(href: string) {
   const link = Object.assign(document.createElement('link'), { rel: 'stylesheet', href });
@@ -91,28 +91,37 @@ function siteSearch(pagefind: Pagefind) {
       const byId = new Map<string, Result>(full.results.map((r) => [r.id, r]));
       for (const r of single) for (const x of r.results) if (!byId.has(x.id)) byId.set(x.id, x);
       const pagesOf = (r: Response) => r.results.map((x) => ({ id: x.id, score: x.score }));
-      const ranked = rankByWords(words.map((word, i) => ({ word, pages: pagesOf(single[i]!) })), Math.max(await total, ...single.map((r) => r.results.length)));
+      const matches = words.map((word, i) => ({ word, pages: pagesOf(single[i]!) }));
+      const pageCount = Math.max(await total, ...single.map((r) => r.results.length));
+      const ranked = rankByWords(matches, pageCount);
       // Pages with every word, by the one-word searches (Pagefind's own search of all the words together may set
       // aside a word no page has, so its answer cannot tell).
       const all = new Set(ranked.filter((r) => r.matched === words.length).map((r) => r.id));
       for (const r of ranked) if (all.has(r.id)) r.score *= FULL_MATCH_BONUS;
-      // A parameter name typed exactly puts its page first (the box's own ranking finds it, as for the name alone).
-      const known = new Map((await parameterNames()).map((n) => [n.toLowerCase(), n]));
-      const named = words.flatMap((w) => known.get(w) ?? []);
-      const lead = await Promise.all(named.map((w) => pagefind.search(w, options).then((r) => r.results[0]?.id)));
-      const top = (ranked[0]?.score ?? 0) + 1;
-      for (const id of lead) {
-        const entry = ranked.find((r) => r.id === id);
-        if (entry) entry.score += top;
-      }
       ranked.sort((a, b) => b.score - a.score);
       // Among the leaders, the kind of page counts too: a question is best answered by a recipe, and an index
       // page that lists everything only mentions the words. Needs each leader's address (its data, which the
       // list loads anyway for the results it shows).
       const head = ranked.slice(0, RERANKED);
-      await Promise.all(head.map(async (r) => { r.score *= pagePrior((await byId.get(r.id)!.data()).url); }));
+      const urls = new Map(await Promise.all(head.map(async (r) => [r.id, (await byId.get(r.id)!.data()).url] as const)));
+      for (const r of head) r.score *= pagePrior(urls.get(r.id)!);
       head.sort((a, b) => b.score - a.score);
       ranked.splice(0, head.length, ...head);
+      // A parameter name typed exactly puts its page first (the box's own ranking finds it, as for the name
+      // alone), unless a recipe among the leaders uses the name and has more of the question's other words.
+      const known = new Map((await parameterNames()).map((n) => [n.toLowerCase(), n]));
+      const names = words.filter((w) => known.has(w));
+      if (names.length > 0) {
+        const lead = (await Promise.all(names.map((w) => pagefind.search(w, options).then((r) => r.results[0]?.id))))
+          .filter((id): id is string => id !== undefined);
+        // The question's other words, weighed as above: how much of the rest of the question a page answers.
+        const rest = new Map(rankByWords(matches.filter((m) => !names.includes(m.word)), pageCount).map((r) => [r.id, r.score]));
+        const restOf = (id: string) => rest.get(id) ?? 0;
+        const has = (id: string, word: string) => matches.find((m) => m.word === word)!.pages.some((x) => x.id === id);
+        const bar = Math.max(...lead.map(restOf));
+        const answersMore = (id: string) => (urls.get(id) ?? '').startsWith('/recipes/') && names.every((w) => has(id, w)) && restOf(id) > bar;
+        ranked.splice(0, ranked.length, ...leadWithNamed(ranked, lead, answersMore));
+      }
       results = ranked.slice(0, 30).map((r) => ({ ...byId.get(r.id)!, score: r.score }));
       if (all.size < ENOUGH && results.length > all.size) {
         text = all.size === 0
@@ -166,7 +175,17 @@ export class PagefindUI {
       Object.assign(globalThis, { __siteSearch: siteSearch(pagefind), __sitePreload: sitePreload() });
       // Pagefind answers a query in a few milliseconds once its index is loaded; its UI's default 300 ms pause
       // after each keystroke would be most of the wait.
-      new Real({ ...options, bundlePath: '/search/', autofocus: true, debounceTimeoutMs: 40 });
+      // A parameter page's `name` metadata is there for the ranking (src/search-ranking.ts); the result already
+      // shows the name as its title, so the UI must not list it again as a tag.
+      const processResult = options.processResult as ((r: ResultData) => ResultData | void) | undefined;
+      new Real({
+        ...options, bundlePath: '/search/', autofocus: true, debounceTimeoutMs: 40,
+        processResult: (r: ResultData) => {
+          const out = processResult?.(r) ?? r;
+          delete out.meta.name;
+          return out;
+        },
+      });
       const root = document.querySelector(options.element);
       const input = root?.querySelector<HTMLInputElement>('.pagefind-ui__search-input');
       // Whatever was typed into the stand-in field while the UI loaded (src/scripts/search-typeahead.ts).

@@ -5,6 +5,7 @@ import { parameterPath } from '../../src/lib/urls.ts';
 import { searchRanking } from '../../src/search-ranking.ts';
 import { realFacts } from '../support/content.ts';
 import { launchChromium } from './browser.ts';
+import { openSearch, queryResults } from './search-box.ts';
 
 const baseUrl = inject('baseUrl');
 
@@ -49,6 +50,39 @@ describe.runIf(baseUrl)('search', () => {
     const results = await search(page, names);
     const wrong = names.filter((n) => results[n]?.[0] !== parameterPath(n)).map((n) => `${n} -> ${results[n]?.[0]}`);
     expect(wrong).toEqual([]);
+  });
+
+  it('a parameter page carries its name as metadata for the ranking; a recipe about the parameter does not', async () => {
+    // A recipe with the name in its title and all through its text scores as high as the parameter page on the
+    // word alone (Pagefind's word score saturates); the boost for a match in the `name` field separates them.
+    const hits = await page.evaluate(`(async ({ ranking }) => {
+      const pagefind = await import('/pagefind/pagefind.js');
+      await pagefind.options({ ranking });
+      await pagefind.init();
+      const out = [];
+      for (const r of (await pagefind.search('smtpd_use_tls')).results.slice(0, 5)) { const d = await r.data(); out.push({ url: d.url, name: d.meta.name ?? null }); }
+      return out;
+    })(${JSON.stringify({ ranking: searchRanking })})`) as { url: string; name: string | null }[];
+    expect(searchRanking.metaWeights.name).toBeGreaterThan(0);
+    expect(hits[0]).toEqual({ url: parameterPath('smtpd_use_tls'), name: 'smtpd_use_tls' });
+    expect(hits.find((h) => h.url === '/recipes/migrate-legacy-tls-settings/')).toEqual({ url: '/recipes/migrate-legacy-tls-settings/', name: null });
+  });
+
+  it('the search box: a name alone leads to its page, without showing the name field; a question around the name to the recipe', async () => {
+    const ui = await browser.newPage();
+    try {
+      await ui.goto(`${baseUrl}/`, { waitUntil: 'networkidle' });
+      await openSearch(ui);
+      expect((await queryResults(ui, 'relayhost')).urls[0]).toBe(parameterPath('relayhost'));
+      expect(await ui.locator('dialog[open] .pagefind-ui__result-tag').count()).toBe(0);
+      // The parameter page does not name the provider; a recipe that uses relayhost and does comes first, and
+      // the parameter page right after it.
+      const { urls } = await queryResults(ui, 'relayhost office365 587');
+      expect(['/recipes/relayhost-tls-sasl/', '/recipes/smart-hosts-m365-google-ses/']).toContain(urls[0]);
+      expect(urls[1]).toBe(parameterPath('relayhost'));
+    } finally {
+      await ui.close();
+    }
   });
 
   it('a partial name lists the smtpd and smtp variants', async () => {

@@ -1,7 +1,7 @@
 // The search box's query handling (src/lib/search/query.ts): log-line recognition, the words a query is
 // searched by, near misses of parameter names, and the ranking of pages by the words they contain.
 import { describe, expect, it } from 'vitest';
-import { logLineMessage, nearMissName, queryWords, rankByWords } from '../../src/lib/search/query.ts';
+import { leadWithNamed, logLineMessage, nearMissName, queryWords, rankByWords } from '../../src/lib/search/query.ts';
 
 describe('search query handling', () => {
   it('recognises pasted Postfix log lines and warnings, not questions', () => {
@@ -40,5 +40,18 @@ describe('search query handling', () => {
     expect(ranked[1]).toMatchObject({ id: 'p3', matched: 2 });
     // A page with only the common word ranks far below.
     expect(ranked[2]!.score).toBeLessThan(ranked[1]!.score / 5);
+  });
+
+  it('puts the pages of named parameters first, after at most one page that answers more of the question', () => {
+    const ranked = [{ id: 'recipe-a' }, { id: 'index' }, { id: 'recipe-b' }, { id: 'param' }];
+    // No page answers more: the parameter page leads, the others keep their order.
+    expect(leadWithNamed(ranked, ['param'], () => false).map((r) => r.id)).toEqual(['param', 'recipe-a', 'index', 'recipe-b']);
+    // The best ranked page that answers more goes first, and only that one page stays ahead of the name.
+    expect(leadWithNamed(ranked, ['param'], (id) => id.startsWith('recipe')).map((r) => r.id)).toEqual(['recipe-a', 'param', 'index', 'recipe-b']);
+    expect(leadWithNamed(ranked, ['param'], (id) => id === 'recipe-b').map((r) => r.id)).toEqual(['recipe-b', 'param', 'recipe-a', 'index']);
+    // Several names: their pages in the given ranking's order; a named page missing from the ranking is skipped.
+    expect(leadWithNamed([...ranked, { id: 'param-2' }], ['param-2', 'param', 'gone'], () => false).map((r) => r.id)).toEqual(['param', 'param-2', 'recipe-a', 'index', 'recipe-b']);
+    // No named page in the ranking: the ranking unchanged, even if a page would answer more.
+    expect(leadWithNamed(ranked, ['gone'], () => true)).toEqual(ranked);
   });
 });

@@ -73,3 +73,18 @@ export function rankByWords(matches: readonly WordMatches[], total: number): { i
   }
   return [...scores.values()].sort((a, b) => b.score - a.score || b.matched - a.matched);
 }
+
+/**
+ * The ranking of a question that names parameters exactly: their pages come first, in the order given, with at
+ * most one page ahead of them, the best ranked for which `answersMore` holds (the site passes: a recipe that uses
+ * every name and has more of the question's other words than the parameter pages). A name alone says "show me
+ * this parameter"; a name among words the parameter page lacks ("relayhost office365 587") asks for the recipe
+ * that puts them together, and the parameter page follows it. `named` are the parameter pages' ids.
+ */
+export function leadWithNamed<T extends { id: string }>(ranked: readonly T[], named: readonly string[], answersMore: (id: string) => boolean): T[] {
+  const lead = ranked.filter((r) => named.includes(r.id));
+  const rest = ranked.filter((r) => !named.includes(r.id));
+  if (lead.length === 0) return [...rest];
+  const first = rest.find((r) => answersMore(r.id));
+  return [...(first ? [first] : []), ...lead, ...rest.filter((r) => r !== first)];
+}
