@@ -3,7 +3,7 @@
 // 127.0.0.1 only, users from a passwd-file. Started as root with `dovecot -c <file>`; always pair with
 // `await instance.stop()` in afterAll.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +83,8 @@ instance_name = dovecot-${dir.split('-').at(-1)}
 protocols = lmtp
 listen = 127.0.0.1
 ssl = no
+# Answer a failed login at once (the default holds it for two seconds).
+auth_failure_delay = 0
 mail_location = maildir:${mail}/%d/%n/Maildir
 passdb {
   driver = passwd-file
@@ -94,7 +96,16 @@ userdb {
 }
 ${(opts.config ?? '').replaceAll('@DIR@', dir)}
 `);
-  const res = spawnSync(DOVECOT, ['-c', configFile], { encoding: 'utf8', timeout: 30_000 });
+  // The master daemonizes but keeps the descriptors it was given: with pipes, spawnSync would wait for
+  // them to close (until its timeout). Its start-up output goes to a file instead.
+  const startOut = join(dir, 'start.out');
+  const outFd = openSync(startOut, 'w');
+  let res;
+  try {
+    res = spawnSync(DOVECOT, ['-c', configFile], { stdio: ['ignore', outFd, outFd], timeout: 30_000 });
+  } finally {
+    closeSync(outFd);
+  }
   const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
   const masterPid = () => {
     const f = join(dir, 'run', 'master.pid');
@@ -102,18 +113,25 @@ ${(opts.config ?? '').replaceAll('@DIR@', dir)}
   };
   const stop = async () => {
     try {
-      // `stop` signals the master; wait for it to exit, then make sure it did (by its own pid only).
-      const pid = masterPid();
-      spawnSync(DOVECOT, ['-c', configFile, 'stop'], { encoding: 'utf8', timeout: 20_000 });
+      // The master runs in its own session, and every process of this instance (anvil, log, config, auth,
+      // lmtp) is in its process group: signal that group by the master's pid (what `dovecot stop` does to
+      // the master alone, without its wait), then wait until none of them runs. An exited process that
+      // PID 1 has not reaped yet counts as gone.
+      const pid = masterPid() ?? (await waitForPid(masterPid, 2_000));
+      // Only this instance's master (its command line names this configuration file).
+      if (pid === undefined || !commandLine(pid).includes(configFile)) return;
+      const group = processGroup(pid) === pid;
+      const running = () => (group ? groupMembers(pid).length > 0 : alive(pid));
+      signal(pid, group, 'SIGTERM');
       const deadline = Date.now() + 10_000;
-      while (pid && alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
+      while (running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      if (running()) signal(pid, group, 'SIGKILL');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   };
   if (res.status !== 0) {
-    const why = `${res.stdout}${res.stderr}\n${log()}`;
+    const why = `${existsSync(startOut) ? readFileSync(startOut, 'utf8') : ''}\n${log()}`;
     await stop();
     throw new Error(`dovecot -c ${configFile} failed (${res.status}): ${why}`);
   }
@@ -158,11 +176,58 @@ ${(opts.config ?? '').replaceAll('@DIR@', dir)}
   return instance;
 }
 
-function alive(pid: number): boolean {
+/** The state letter and process group of a process from /proc/<pid>/stat, or undefined when it is gone. */
+function procStat(pid: number): { state: string; pgrp: number } | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // pid (comm) state ppid pgrp ...; comm may contain spaces and parentheses.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: state!, pgrp: Number(pgrp) };
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
+function processGroup(pid: number): number | undefined {
+  return procStat(pid)?.pgrp;
+}
+
+/** Running (not zombie) processes of a process group. */
+function groupMembers(pgrp: number): number[] {
+  return readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number).filter((p) => {
+    const st = procStat(p);
+    return st !== undefined && st.pgrp === pgrp && st.state !== 'Z';
+  });
+}
+
+function alive(pid: number): boolean {
+  const st = procStat(pid);
+  return st !== undefined && st.state !== 'Z';
+}
+
+function signal(pid: number, group: boolean, sig: NodeJS.Signals): void {
+  try {
+    process.kill(group ? -pid : pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+/** Polls for the master's pid file (written just after start-up). */
+async function waitForPid(read: () => number | undefined, timeoutMs: number): Promise<number | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let pid = read();
+  while (pid === undefined && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    pid = read();
+  }
+  return pid;
 }

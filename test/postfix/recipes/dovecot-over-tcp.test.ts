@@ -110,12 +110,6 @@ ipmatch unix - - n - - lmtp -o lmtp_tls_secure_cert_match=nexthop`,
     await dovecot!.waitForLog(/lmtp\(alice@example\.com\).*saved mail to INBOX/);
   });
 
-  it('a wrong password is refused with 535 by the Dovecot auth service', async () => {
-    const res = await submit('wrong password', 'AUTH');
-    expect(res.stdout).toMatch(/<~\*\s+535 5\.7\.8 /);
-    await pf!.waitForLog(/postfix\/submission\/smtpd\[\d+\]: warning: localhost\[127\.0\.0\.1\]: SASL PLAIN authentication failed/);
-  });
-
   it('a Dovecot without TLS gets no mail: the delivery is deferred, not sent in plaintext', async () => {
     await sendmailInject(pf!, PLAIN_USER, 'sender@example.org');
     const [line] = await pf!.waitForLog(/to=<alice@plain\.example\.com>.*status=deferred.*/);
@@ -145,6 +139,7 @@ ipmatch unix - - n - - lmtp -o lmtp_tls_secure_cert_match=nexthop`,
   it("the page's apply commands check and reload both daemons", async () => {
     const postfixApply = await runShellBlock('dovecot-over-tcp', 'postfix-apply', { instance: pf! });
     expect(postfixApply.code, postfixApply.out).toBe(0);
+    expect(postfixApply.stderr).not.toMatch(/overriding earlier entry/);
     expect(postfixApply.stdout).toContain(`virtual_transport = lmtp:inet:127.0.0.1:${lmtpPort}`);
     expect(postfixApply.stdout).toContain('lmtp_tls_security_level = secure');
     expect(postfixApply.stdout).toContain(`smtpd_sasl_path = inet:127.0.0.1:${authPort}`);
@@ -196,5 +191,12 @@ ipmatch unix - - n - - lmtp -o lmtp_tls_secure_cert_match=nexthop`,
     const [line] = await pf!.waitForLog(/to=<alice@plain\.example\.com>.*status=sent.*/, 30_000);
     expect(line).toContain(`relay=127.0.0.1[127.0.0.1]:${plainPort}`);
     expect((await plainDovecot!.waitForMessages(PLAIN_USER, 1)).length).toBeGreaterThanOrEqual(1);
+  });
+
+  // Last: after a failed login Dovecot's auth penalty delays the next AUTH from 127.0.0.1 by seconds.
+  it('a wrong password is refused with 535 by the Dovecot auth service', async () => {
+    const res = await submit('wrong password', 'AUTH');
+    expect(res.stdout).toMatch(/<~\*\s+535 5\.7\.8 /);
+    await pf!.waitForLog(/postfix\/submission\/smtpd\[\d+\]: warning: localhost\[127\.0\.0\.1\]: SASL PLAIN authentication failed/);
   });
 });

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
-import { capture, postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
+import { capture, postfixTierAvailable, startPostfix, writeConfigFile, type PostfixInstance } from '../harness.ts';
 import { blockTitled, certFingerprint, countLog, installPolicy, textBlockTitled, waitForCount } from '../outbound.ts';
 import { runShellBlock, substitute } from '../recipe-blocks.ts';
 import { proofReleases } from '../releases.ts';
@@ -59,18 +59,27 @@ describe.runIf(enabled).each(enabled ? proofReleases('require-tls-from-some-send
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'pf-reqtls-'));
+    // installPolicy runs postmap with `-c work`: give it a main.cf that is not brand new, or postmap waits
+    // about two seconds for the file to settle.
+    writeConfigFile(join(work, 'main.cf'), '');
     const pki = createPki(work);
     const mx = pki.server('mx.example.com');
     partner = pki.server('mail.partner.example');
     stranger = pki.server('other.example.net');
     const files = { '/etc/postfix/tls/mx.key.pem': mx.key, '/etc/postfix/tls/mx.fullchain.pem': mx.cert };
-    // Test scaffolding: example.com is a local domain whose every user exists.
-    const scaffold = 'mydestination = example.com\nlocal_recipient_maps =\n';
+    // Test scaffolding: the server accepts mail for every address at example.com (a relay domain with no
+    // recipient list; the sessions end at RCPT TO). The harness already sets mydestination. A second entry
+    // makes every Postfix program warn "overriding earlier entry" through postlogd, and a postlogd restarted
+    // by `postfix reload` can block sending its own warning to its full socket, hanging every later command.
+    const scaffold = 'relay_domains = example.com\nrelay_recipient_maps =\n';
 
     clientsTable = join(work, 'tls_required_clients.cidr');
     writeFileSync(clientsTable, substitute(textBlockTitled(SLUG, '/etc/postfix/tls_required_clients.cidr'), { '192.0.2.10 ': `${PARTNER_IP} ` }));
     const base = substitute(blockTitled(SLUG, '/etc/postfix/main.cf').text, { ...files, '/etc/postfix/tls_required_clients.cidr': clientsTable });
     const restrictions = /^smtpd_recipient_restrictions = (.*)$/m.exec(base)![1]!;
+    // The two variants replace the page's smtpd_recipient_restrictions line rather than repeat it.
+    const baseWithout = base.replace(/^smtpd_recipient_restrictions = .*\n?/m, '');
+    expect(baseWithout).not.toMatch(/smtpd_recipient_restrictions/);
     byClient = await startPostfix({
       release,
       ports: 3,
@@ -85,7 +94,7 @@ describe.runIf(enabled).each(enabled ? proofReleases('require-tls-from-some-send
     const senders = await installPolicy(work, textBlockTitled(SLUG, '/etc/postfix/tls_required_senders'), 'tls_required_senders', release);
     bySender = await startPostfix({
       release,
-      main: `${base}\n${substitute(blockTitled(SLUG, '/etc/postfix/main.cf (keyed by sender domain)').text, { 'hash:/etc/postfix/tls_required_senders': senders })}\n${scaffold}`,
+      main: `${baseWithout}\n${substitute(blockTitled(SLUG, '/etc/postfix/main.cf (keyed by sender domain)').text, { 'hash:/etc/postfix/tls_required_senders': senders })}\n${scaffold}`,
       master: '127.0.0.1:@PORT@ inet n - n - - smtpd',
     });
 
@@ -94,7 +103,7 @@ describe.runIf(enabled).each(enabled ? proofReleases('require-tls-from-some-send
     writeFileSync(partnerClients, substitute(textBlockTitled(SLUG, '/etc/postfix/partner_clients.cidr'), { '192.0.2.10 ': `${PARTNER_IP} ` }));
     byCert = await startPostfix({
       release,
-      main: `${base}\n${substitute(blockTitled(SLUG, '/etc/postfix/main.cf (certificate required from the partner)').text, {
+      main: `${baseWithout}\n${substitute(blockTitled(SLUG, '/etc/postfix/main.cf (certificate required from the partner)').text, {
         'hash:/etc/postfix/partner_certs': certsTable, '/etc/postfix/partner_clients.cidr': partnerClients,
       })}\n${scaffold}`,
       master: '127.0.0.1:@PORT@ inet n - n - - smtpd',
@@ -165,6 +174,7 @@ describe.runIf(enabled).each(enabled ? proofReleases('require-tls-from-some-send
     const reloads = countLog(bySender!, /reload -- version/);
     const res = await runShellBlock('require-tls-from-some-senders', 'apply-senders', { instance: bySender!, replacements: { '/etc/postfix/tls_required_senders': file } });
     expect(res.code, res.out).toBe(0);
+    expect(res.stderr).not.toMatch(/overriding earlier entry/);
     await waitForCount(bySender!, /reload -- version/, reloads + 1);
     expect((await capture(bySender!.command('postmap'), ['-c', bySender!.dir, '-q', 'partner.example', `hash:${file}`])).stdout).toBe('reject_plaintext_session\n');
   });
@@ -189,6 +199,7 @@ describe.runIf(enabled).each(enabled ? proofReleases('require-tls-from-some-send
     const reloads = countLog(byCert!, /reload -- version/);
     const res = await runShellBlock('require-tls-from-some-senders', 'apply-certs', { instance: byCert!, replacements: { '/etc/postfix/partner_certs': file } });
     expect(res.code, res.out).toBe(0);
+    expect(res.stderr).not.toMatch(/overriding earlier entry/);
     await waitForCount(byCert!, /reload -- version/, reloads + 1);
   });
 
@@ -197,6 +208,7 @@ describe.runIf(enabled).each(enabled ? proofReleases('require-tls-from-some-send
     expect(log.stdout).toMatch(/RCPT from \S+\[127\.0\.0\.2\]: 450 4\.7\.1 Session encryption is required/);
     const apply = await runShellBlock('require-tls-from-some-senders', 'apply', { instance: byClient! });
     expect(apply.code, apply.out).toBe(0);
+    expect(apply.stderr).not.toMatch(/overriding earlier entry/);
     const reloads = countLog(byClient!, /reload -- version/);
     const res = await runShellBlock('require-tls-from-some-senders', 'roll-back', { instance: byClient! });
     expect(res.code, res.out).toBe(0);
