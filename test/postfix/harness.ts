@@ -106,7 +106,7 @@ export async function startPostfix(opts: InstanceOptions = {}): Promise<PostfixI
 
   mkdirSync(join(dir, 'queue'));
   mkdirSync(join(dir, 'data'));
-  writeConfigFile(join(dir, 'main.cf'), fill(`
+  writeConfigFile(join(dir, 'main.cf'), fill(withoutOverridden(`
 ${instanceBase(release)}
 queue_directory = @DIR@/queue
 data_directory = @DIR@/data
@@ -124,8 +124,7 @@ readme_directory = no
 html_directory = no
 maillog_file_prefixes = /var, /dev/stdout, /tmp
 smtpd_banner = $myhostname ESMTP
-${opts.main ?? ''}
-`));
+`, opts.main ?? '')));
   writeConfigFile(join(dir, 'master.cf'), fill(`${opts.master ?? ''}\n${STOCK_UNIX_SERVICES}`));
 
   await runPostfix(release, dir, 'set-permissions');
@@ -150,14 +149,38 @@ ${opts.main ?? ''}
       try {
         await runPostfix(release, dir, 'stop');
       } finally {
-        // Stray daemons must not outlive the test: kill anything still running from this dir.
+        // Stray daemons must not outlive the test: kill anything still running from this dir, and the
+        // master process (whose command line does not name the dir) with its children.
         spawnSync('pkill', ['-f', `-c ${dir}`]);
+        killMaster(join(dir, 'queue/pid/master.pid'));
         rmSync(dir, { recursive: true, force: true });
       }
     },
   };
   await waitForPort(ports[0]!, 15_000, instance);
   return instance;
+}
+
+/**
+ * The instance's base main.cf followed by the test's lines, minus the base lines a test sets again: Postfix
+ * would use the later value anyway, but it warns about every "overriding earlier entry", and a daemon that
+ * logs that warning while its log socket is full (postlogd after a reload) blocks every later command.
+ */
+function withoutOverridden(base: string, extra: string): string {
+  const nameOf = (line: string) => /^([A-Za-z0-9_]+)\s*=/.exec(line)?.[1];
+  const setByTest = new Set(extra.split('\n').map(nameOf).filter((n): n is string => n !== undefined));
+  return `${base.split('\n').filter((l) => !setByTest.has(nameOf(l) ?? '')).join('\n')}${extra}\n`;
+}
+
+/** Kills a master process that survived `postfix stop` (hung daemons), with its children. */
+function killMaster(pidFile: string): void {
+  const pid = existsSync(pidFile) ? Number.parseInt(readFileSync(pidFile, 'utf8').trim(), 10) : NaN;
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  // A stale pid file may name a process that is no longer Postfix's master.
+  const cmdline = existsSync(`/proc/${pid}/cmdline`) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8') : '';
+  if (!/(^|\/)master\0/.test(cmdline)) return;
+  spawnSync('pkill', ['-KILL', '-P', String(pid)]);
+  try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
 }
 
 /**
