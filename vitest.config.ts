@@ -23,7 +23,10 @@ export default defineConfig({
           globalSetup: ['test/postfix/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
+          // Two files at a time: the proofs mostly wait on handshakes, queue runs and Postfix's
+          // configuration-file settling time, and every instance has its own directory and free ports.
+          fileParallelism: true,
+          maxWorkers: 2,
         },
       },
     ],
