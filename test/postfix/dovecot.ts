@@ -4,10 +4,10 @@
 // `await instance.stop()` in afterAll.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { missingCommands, requireTier } from '../support/tiers.ts';
+import { waitForListener } from './harness.ts';
 
 export const DOVECOT = '/usr/sbin/dovecot';
 export const DOVEADM = '/usr/bin/doveadm';
@@ -43,21 +43,6 @@ export interface DovecotInstance {
   /** Waits until the user's INBOX holds at least `n` messages; returns their paths. */
   waitForMessages(user: string, n: number, timeoutMs?: number): Promise<string[]>;
   stop(): Promise<void>;
-}
-
-/** Waits until something listens on 127.0.0.1:port. */
-export async function waitForListener(port: number, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); resolve(true); });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
 }
 
 /**

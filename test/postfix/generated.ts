@@ -11,39 +11,11 @@ import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GenerateResult } from '../../src/lib/generate/index.ts';
-import { capture, freePort, runPostfix, writeConfigFile, type PostfixInstance } from './harness.ts';
+import { capture, freePort, logWatcher, runPostfix, smtpDialogue, stockUnixServices, writeConfigFile, type PostfixInstance } from './harness.ts';
+
+export { canConnect, waitForListener } from './harness.ts';
 import { localizeMaster, substitute } from './recipe-blocks.ts';
 import type { PostfixRelease } from './releases.ts';
-
-/** The unix services of a stock master.cf with chroot off (the same set every throwaway instance runs). */
-function stockUnixServices(chrootSmtp: boolean): string {
-  return `
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       ${chrootSmtp ? 'y' : 'n'}       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-local     unix  -       n       n       -       -       local
-lmtp      unix  -       -       n       -       -       lmtp
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-tlsproxy  unix  -       -       n       -       0       tlsproxy
-postlog   unix-dgram n  -       n       -       1       postlogd
-`;
-}
 
 /** The stock master.cf line of the port 25 server (chroot off); localize its port with localizeMaster. */
 export const STOCK_SMTPD = 'smtp      inet  n       -       n       -       -       smtpd';
@@ -129,16 +101,7 @@ export async function startGenerated(opts: GeneratedInstanceOptions): Promise<Po
     release,
     command: (name) => join(release.sbin, name),
     ports,
-    log: () => (existsSync(join(root, 'maillog')) ? readFileSync(join(root, 'maillog'), 'utf8') : ''),
-    async waitForLog(pattern, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const m = instance.log().match(pattern);
-        if (m) return m;
-        if (Date.now() > deadline) throw new Error(`log did not match ${pattern} within ${timeoutMs} ms; log tail:\n${instance.log().slice(-2000)}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
+    ...logWatcher(join(root, 'maillog')),
     postconf: async (...args) => {
       const res = await capture(join(release.sbin, 'postconf'), ['-c', dir, ...args]);
       if (res.status !== 0) throw new Error(`postconf ${args.join(' ')} failed: ${res.stderr}`);
@@ -183,44 +146,9 @@ export async function postconfWarnings(pf: PostfixInstance): Promise<{ n: string
   return { n: n.stdout, warnings: `${n.stderr}${m.stderr}${n.status === 0 && m.status === 0 ? '' : 'postconf failed'}` };
 }
 
-/** Waits until a TCP port on 127.0.0.1 accepts connections. */
-export async function waitForListener(port: number, timeoutMs = 15_000, host = '127.0.0.1'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await canConnect(port, host)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`);
-}
-
-/** Whether a TCP connection to host:port succeeds. */
-export function canConnect(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, host);
-    const timer = setTimeout(() => { s.destroy(); resolve(false); }, 3_000);
-    s.once('connect', () => { clearTimeout(timer); s.destroy(); resolve(true); });
-    s.once('error', () => { clearTimeout(timer); resolve(false); });
-  });
-}
-
-/** A plaintext SMTP dialogue: sends each command after the previous reply is complete; returns every reply. */
+/** A plaintext SMTP dialogue with 127.0.0.1:port; returns every reply. */
 export function dialogue(port: number, commands: string[], timeoutMs = 10_000): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const sock = connect(port, '127.0.0.1');
-    const replies: string[] = [];
-    let buf = '';
-    const queue = [...commands];
-    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`SMTP dialogue timed out; so far: ${replies.join(' | ')}`)); }, timeoutMs);
-    sock.on('data', (chunk) => {
-      buf += chunk.toString();
-      if (!/(^|\n)\d{3} [^\n]*\r?\n$/.test(buf)) return;
-      replies.push(buf);
-      buf = '';
-      const next = queue.shift();
-      if (next === undefined) { clearTimeout(timer); sock.end(); resolve(replies); } else sock.write(`${next}\r\n`);
-    });
-    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
-  });
+  return smtpDialogue(port, commands, { timeoutMs });
 }
 
 /** What a plaintext connection receives in `ms` milliseconds without sending anything. */

@@ -1,7 +1,7 @@
 // A throwaway real Postfix for tests: own config dir, queue and log, listening on 127.0.0.1 high ports.
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync, utimesSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -40,7 +40,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** The unix-domain services every instance needs (the stock master.cf, chroot off, plus postlog). */
+/** The unix-domain services every instance needs (the stock master.cf, chroot off unless asked, plus postlog). */
+export function stockUnixServices(chrootSmtp = false): string {
+  return STOCK_UNIX_SERVICES.replace(/^(smtp +unix +- +- +)n/m, `$1${chrootSmtp ? 'y' : 'n'}`);
+}
+
 const STOCK_UNIX_SERVICES = `
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
@@ -134,16 +138,7 @@ smtpd_banner = $myhostname ESMTP
     release,
     command: (name) => join(release.sbin, name),
     ports,
-    log: () => (existsSync(join(dir, 'maillog')) ? readFileSync(join(dir, 'maillog'), 'utf8') : ''),
-    async waitForLog(pattern, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const m = instance.log().match(pattern);
-        if (m) return m;
-        if (Date.now() > deadline) throw new Error(`log did not match ${pattern} within ${timeoutMs} ms; log tail:\n${instance.log().slice(-2000)}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
+    ...logWatcher(join(dir, 'maillog')),
     postconf: (...args) => run(join(release.sbin, 'postconf'), ['-c', dir, ...args]),
     async stop() {
       try {
@@ -201,18 +196,71 @@ export async function runPostfix(release: PostfixRelease, dir: string, command: 
 }
 
 async function waitForPort(port: number, timeoutMs: number, instance: PostfixInstance): Promise<void> {
-  const { connect } = await import('node:net');
+  try {
+    await waitForListener(port, timeoutMs);
+  } catch {
+    throw new Error(`Postfix did not listen on 127.0.0.1:${port} within ${timeoutMs} ms; log:\n${instance.log().slice(-2000)}`);
+  }
+}
+
+/**
+ * A plaintext SMTP dialogue with 127.0.0.1:port (optionally from another loopback source address): the
+ * greeting, then each command sent after the previous reply is complete; returns every reply.
+ */
+export function smtpDialogue(port: number, commands: string[], opts: { timeoutMs?: number; localAddress?: string } = {}): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const sock = connect({ port, host: '127.0.0.1', ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) });
+    const replies: string[] = [];
+    const queue = [...commands];
+    let buf = '';
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`SMTP dialogue timed out; so far: ${replies.join(' | ')}`)); }, opts.timeoutMs ?? 10_000);
+    sock.on('data', (chunk) => {
+      buf += chunk.toString();
+      if (!/(^|\n)\d{3} [^\n]*\r?\n$/.test(buf)) return;
+      replies.push(buf);
+      buf = '';
+      const next = queue.shift();
+      if (next === undefined) { clearTimeout(timer); sock.end(); resolve(replies); } else sock.write(`${next}\r\n`);
+    });
+    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+/** Whether a TCP connection to host:port succeeds (within 3 s). */
+export function canConnect(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, host);
+    const timer = setTimeout(() => { s.destroy(); resolve(false); }, 3_000);
+    s.once('connect', () => { clearTimeout(timer); s.destroy(); resolve(true); });
+    s.once('error', () => { clearTimeout(timer); resolve(false); });
+  });
+}
+
+/** Waits until something listens on host:port (a daemon, a stand-in), or throws after timeoutMs. */
+export async function waitForListener(port: number, timeoutMs = 15_000, host = '127.0.0.1'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); resolve(true); });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
+    if (await canConnect(port, host)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`Postfix did not listen on 127.0.0.1:${port} within ${timeoutMs} ms; log:\n${instance.log().slice(-2000)}`);
+  throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`);
+}
+
+/** Reading and polling an instance's log file (maillog_file). */
+export function logWatcher(file: string): Pick<PostfixInstance, 'log' | 'waitForLog'> {
+  const log = () => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+  return {
+    log,
+    async waitForLog(pattern, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const m = log().match(pattern);
+        if (m) return m;
+        if (Date.now() > deadline) throw new Error(`log did not match ${pattern} within ${timeoutMs} ms; log tail:\n${log().slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+  };
 }
 
 /** Runs a command with a hard time limit and returns its output, never throwing on a non-zero exit. */

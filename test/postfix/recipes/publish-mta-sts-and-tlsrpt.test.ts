@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
+import { freePort, postfixTierAvailable, startPostfix, waitForListener, type PostfixInstance } from '../harness.ts';
 import { atLeast, proofReleases } from '../releases.ts';
 import { deliver, startClient, startSocketmap, textBlockTitled, waitForTlsLine, type SocketmapServer } from '../outbound.ts';
 import { recipeBlocks, runShellBlock, substitute } from '../recipe-blocks.ts';
@@ -154,7 +154,7 @@ smtp_tls_policy_maps = socketmap:inet:127.0.0.1:${sts.port}:postfix`,
     webPort = await freePort();
     web = spawn('openssl', ['s_server', '-quiet', '-WWW', '-accept', `127.0.0.1:${webPort}`, '-cert', join(webCert, 'cert.pem'), '-cert_chain', join(work, 'inter.pem'), '-key', join(webCert, 'privkey.pem')],
       { cwd: site, stdio: 'ignore' });
-    await waitForListen(webPort);
+    await waitForListener(webPort);
     const url = { 'https://mta-sts.example.com': `https://127.0.0.1:${webPort}` };
 
     process.env.CURL_CA_BUNDLE = pki.root;
@@ -201,19 +201,4 @@ function writeExt(dir: string): string {
   const file = join(dir, 'ext-ip');
   writeFileSync(file, 'subjectAltName=DNS:mta-sts.example.com,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
   return file;
-}
-
-async function waitForListen(port: number): Promise<void> {
-  const { connect } = await import('node:net');
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); resolve(true); });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listens on 127.0.0.1:${port}`);
 }

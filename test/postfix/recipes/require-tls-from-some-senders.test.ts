@@ -1,10 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
-import { capture, postfixTierAvailable, startPostfix, writeConfigFile, type PostfixInstance } from '../harness.ts';
+import { capture, postfixTierAvailable, smtpDialogue, startPostfix, writeConfigFile, type PostfixInstance } from '../harness.ts';
 import { blockTitled, certFingerprint, countLog, installPolicy, textBlockTitled, waitForCount } from '../outbound.ts';
 import { runShellBlock, substitute } from '../recipe-blocks.ts';
 import { proofReleases } from '../releases.ts';
@@ -26,24 +25,7 @@ async function attempt(port: number, a: Attempt = {}): Promise<string> {
 }
 
 /** A raw plaintext dialogue from a chosen source address: the greeting, then one reply per command. */
-function dialogue(port: number, localAddress: string, commands: string[], timeoutMs = 10_000): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const sock = connect({ port, host: '127.0.0.1', localAddress });
-    const replies: string[] = [];
-    const queue = [...commands];
-    let buf = '';
-    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`dialogue timed out: ${replies.join(' | ')}`)); }, timeoutMs);
-    sock.on('data', (chunk) => {
-      buf += chunk.toString();
-      if (!/(^|\n)\d{3} [^\n]*\r?\n$/.test(buf)) return;
-      replies.push(buf);
-      buf = '';
-      const next = queue.shift();
-      if (next === undefined) { clearTimeout(timer); sock.end(); resolve(replies); } else sock.write(`${next}\r\n`);
-    });
-    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
-  });
-}
+const dialogue = (port: number, localAddress: string, commands: string[]) => smtpDialogue(port, commands, { localAddress });
 
 const ACCEPTED = /<[-~]\s+250 2\.1\.5 Ok/;
 const PLAINTEXT_REFUSED = /<\*\*\s+450 4\.7\.1 Session encryption is required/;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPki } from '../certs.ts';
 import { runAsync as run, startFakeDovecotAuth } from '../dovecot-auth.ts';
-import { postfixTierAvailable, startPostfix, type PostfixInstance } from '../harness.ts';
+import { postfixTierAvailable, smtpDialogue, startPostfix, type PostfixInstance } from '../harness.ts';
 import { atLeast, proofReleases } from '../releases.ts';
 import { localizeMaster, recipeBlocks, runShellBlock, substitute } from '../recipe-blocks.ts';
 
@@ -14,26 +14,7 @@ const USER = 'alice@mail.example.com';
 const PASSWORD = 'correct horse';
 
 
-/** A plaintext SMTP dialogue: sends each command after the previous reply is complete; returns all replies. */
-function dialogue(port: number, commands: string[], timeoutMs = 10_000): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const sock = connect(port, '127.0.0.1');
-    const replies: string[] = [];
-    let buf = '';
-    const queue = [...commands];
-    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`SMTP dialogue timed out; so far: ${replies.join(' | ')}`)); }, timeoutMs);
-    sock.on('data', (chunk) => {
-      buf += chunk.toString();
-      const m = /(^|\n)\d{3} [^\n]*\r?\n$/.exec(buf);
-      if (!m) return;
-      replies.push(buf);
-      buf = '';
-      const next = queue.shift();
-      if (next === undefined) { clearTimeout(timer); sock.end(); resolve(replies); } else sock.write(`${next}\r\n`);
-    });
-    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
-  });
-}
+const dialogue = (port: number, commands: string[]) => smtpDialogue(port, commands);
 
 /** Whether something accepts TCP connections on 127.0.0.1:port. */
 function listening(port: number): Promise<boolean> {
