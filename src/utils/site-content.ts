@@ -1,5 +1,6 @@
 import { getCollection } from 'astro:content';
 import { compareVersions } from '../lib/versions.ts';
+import { engineFactsData } from '../lib/facts.ts';
 import type { ParameterRole } from '../lib/schema/index.ts';
 
 /** Releases oldest first. */
@@ -23,3 +24,15 @@ export const roleLabels: Record<ParameterRole, string> = {
 };
 
 export { parameterPath as parameterUrl, recipePath as recipeUrl } from '../lib/urls.ts';
+
+/** The facts the in-browser engine needs (checker and generator pages), from the content collections. */
+export async function pageEngineFactsData() {
+  return engineFactsData({
+    releases: await releasesInOrder(),
+    parameters: (await getCollection('parameters')).map((e) => e.data),
+    securityLevels: (await getCollection('securityLevels')).map((e) => e.data),
+    protocols: (await getCollection('protocols')).map((e) => e.data),
+    cipherGrades: (await getCollection('cipherGrades')).map((e) => e.data),
+    nonTlsParameters: (await getCollection('nonTlsParameters'))[0]?.data,
+  });
+}
