@@ -7,7 +7,7 @@ import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, op
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { missingCommands, requireTier } from '../support/tiers.ts';
-import { waitForListener } from './harness.ts';
+import { logWatcher, waitForListener } from './harness.ts';
 
 export const DOVECOT = '/usr/sbin/dovecot';
 export const DOVEADM = '/usr/bin/doveadm';
@@ -91,7 +91,7 @@ ${(opts.config ?? '').replaceAll('@DIR@', dir)}
   } finally {
     closeSync(outFd);
   }
-  const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+  const { log, waitForLog } = logWatcher(logFile);
   const masterPid = () => {
     const f = join(dir, 'run', 'master.pid');
     return existsSync(f) ? Number.parseInt(readFileSync(f, 'utf8'), 10) : undefined;
@@ -132,15 +132,7 @@ ${(opts.config ?? '').replaceAll('@DIR@', dir)}
     dir,
     configFile,
     log,
-    async waitForLog(pattern, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const m = log().match(pattern);
-        if (m) return m;
-        if (Date.now() > deadline) throw new Error(`Dovecot log did not match ${pattern} within ${timeoutMs} ms; tail:\n${log().slice(-2000)}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
+    waitForLog,
     messages,
     async waitForMessages(user, n, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
